@@ -1,0 +1,15 @@
+//! mimo2codex engine: a local Responses-API server that lets the OpenAI Codex CLI and Codex Desktop
+//! talk to Chat Completions providers. No GUI dependency: the desktop shell drives it through
+//! [`engine::EngineHandle`].
+
+pub mod config;
+pub mod engine;
+pub mod logging;
+pub mod provider;
+pub mod secret;
+pub mod server;
+pub mod translate;
+pub mod upstream;
+
+/// Version string shown in the banner and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1 @@
+//! Logging to stderr and `~/.mimo2codex/mimo2codex.log`.

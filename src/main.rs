@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(mimo2codex::config::cli_main());
+}

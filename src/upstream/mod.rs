@@ -1,0 +1,1 @@
+//! The outbound hop: one shared HTTP client, retries, error classification.
