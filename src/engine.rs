@@ -3,13 +3,21 @@
 //! Settings that change at run time (thinking, default provider, providers) live behind one
 //! [`EngineHandle`]; a request takes a snapshot when it starts and finishes on it.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+
+use crate::port_holder::find_port_holder;
+use crate::server::{router, AppState};
+use crate::upstream::{ProxyRoute, UpstreamConfig};
 
 use crate::provider::ProviderRegistry;
+use crate::upstream::Upstream;
 
 /// Default listen port.
 pub const DEFAULT_PORT: u16 = 8788;
@@ -36,6 +44,8 @@ pub struct EngineConfig {
 pub struct RuntimeSettings {
     pub thinking: bool,
     pub registry: Arc<ProviderRegistry>,
+    /// The outbound client, rebuilt when the network route changes.
+    pub upstream: Arc<Upstream>,
 }
 
 /// Cheap-to-clone control handle for the CLI, the tray and tests.
@@ -62,18 +72,26 @@ impl EngineHandle {
 
     /// Turns thinking on or off for requests that start from now on.
     pub fn set_thinking(&self, on: bool) {
-        self.settings.rcu(|current| RuntimeSettings {
-            thinking: on,
-            registry: current.registry.clone(),
-        });
+        self.update(|s| s.thinking = on);
     }
 
     /// Replaces the provider set (and default) for requests that start from now on.
     pub fn set_registry(&self, registry: ProviderRegistry) {
         let registry = Arc::new(registry);
-        self.settings.rcu(|current| RuntimeSettings {
-            thinking: current.thinking,
-            registry: registry.clone(),
+        self.update(|s| s.registry = registry.clone());
+    }
+
+    /// Replaces the outbound client (a new route); in-flight requests keep the one they started with.
+    pub fn set_upstream(&self, upstream: Upstream) {
+        let upstream = Arc::new(upstream);
+        self.update(|s| s.upstream = upstream.clone());
+    }
+
+    fn update(&self, change: impl Fn(&mut RuntimeSettings)) {
+        self.settings.rcu(|current| {
+            let mut next = RuntimeSettings::clone(current);
+            change(&mut next);
+            next
         });
     }
 }
@@ -100,8 +118,103 @@ pub enum EngineError {
     Client(String),
 }
 
-/// A started engine. Drop or [`RunningEngine::shutdown`] to stop it.
+/// A started engine. Call [`RunningEngine::shutdown`] to stop it gracefully.
 pub struct RunningEngine {
     pub local_addr: SocketAddr,
     pub handle: EngineHandle,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How long in-flight streams get to finish on shutdown.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+impl RunningEngine {
+    /// Base URL Codex should use, e.g. `http://127.0.0.1:8788/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.local_addr)
+    }
+
+    /// Stops accepting, lets in-flight streams finish within [`SHUTDOWN_GRACE`], then cuts the rest.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await.is_err() {
+            tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}; closing them");
+            self.task.abort();
+        }
+    }
+
+    /// Waits until the server task ends (it runs until shutdown).
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Parses `--host`: an IP address, or `localhost`.
+pub fn parse_host(host: &str) -> Result<IpAddr, EngineError> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::from([127, 0, 0, 1]));
+    }
+    host.trim_matches(|c| c == '[' || c == ']')
+        .parse()
+        .map_err(|_| EngineError::BadHost(host.to_string()))
+}
+
+/// Binds the listener and starts serving in a background task.
+pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
+    let ip = parse_host(&config.host)?;
+    let addr = SocketAddr::new(ip, config.port);
+    let listener = match TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
+            let holder = find_port_holder(config.port)
+                .map(|h| format!(" by {h}"))
+                .unwrap_or_default();
+            return Err(EngineError::PortInUse {
+                host: config.host.clone(),
+                port: config.port,
+                holder,
+            });
+        }
+        Err(source) => {
+            return Err(EngineError::Bind {
+                addr: addr.to_string(),
+                source,
+            })
+        }
+    };
+    let local_addr = listener.local_addr().map_err(|source| EngineError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let route = ProxyRoute::from_env(&env, config.no_proxy_from_env);
+    let upstream = Upstream::new(UpstreamConfig::new(route))
+        .map_err(|e| EngineError::Client(e.to_string()))?;
+    let handle = EngineHandle::new(RuntimeSettings {
+        thinking: config.thinking,
+        registry: Arc::new(config.registry),
+        upstream: Arc::new(upstream),
+    });
+    let state = AppState::new(handle.clone(), local_addr, config.body_limit);
+    let app = router(state);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!("server stopped: {err}");
+        }
+    });
+    Ok(RunningEngine {
+        local_addr,
+        handle,
+        shutdown: Some(tx),
+        task,
+    })
 }

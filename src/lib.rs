@@ -2,9 +2,11 @@
 //! talk to Chat Completions providers. No GUI dependency: the desktop shell drives it through
 //! [`engine::EngineHandle`].
 
+pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod logging;
+pub mod port_holder;
 pub mod provider;
 pub mod secret;
 pub mod server;

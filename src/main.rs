@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(mimo2codex::config::cli_main());
+    std::process::exit(mimo2codex::cli::run());
 }

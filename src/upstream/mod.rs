@@ -1,1 +1,199 @@
-//! The outbound hop: one shared HTTP client, retries, error classification.
+//! The outbound hop: one shared HTTP client (rustls, OS trust store, pooled), bounded retries, and one
+//! classification of every failure.
+
+pub mod failure;
+pub mod route;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+
+use crate::provider::ProviderProfile;
+pub use failure::{CodexReply, FailureKind, UpstreamFailure};
+pub use route::ProxyRoute;
+
+/// Timeouts and retry budget of the outbound client.
+#[derive(Clone, Debug)]
+pub struct UpstreamConfig {
+    pub route: ProxyRoute,
+    pub connect_timeout: Duration,
+    /// From sending the request to the response headers.
+    pub header_timeout: Duration,
+    /// Longest silence between two reads of a streaming body.
+    pub idle_timeout: Duration,
+    /// Total time retries of 429/5xx may add. Codex retries on its own, so keep it short.
+    pub retry_budget: Duration,
+}
+
+impl UpstreamConfig {
+    pub fn new(route: ProxyRoute) -> Self {
+        UpstreamConfig {
+            route,
+            connect_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(120),
+            idle_timeout: Duration::from_secs(300),
+            retry_budget: Duration::from_secs(6),
+        }
+    }
+}
+
+/// Why the client could not be built (a malformed proxy URL, usually).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ClientBuildError(pub String);
+
+/// The shared outbound client.
+#[derive(Clone, Debug)]
+pub struct Upstream {
+    client: reqwest::Client,
+    config: UpstreamConfig,
+}
+
+/// Largest error body we read from an upstream (they are short JSON; a proxy page can be big).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+impl Upstream {
+    pub fn new(config: UpstreamConfig) -> Result<Self, ClientBuildError> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.idle_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(30))
+            .user_agent(concat!("mimo2codex/", env!("CARGO_PKG_VERSION")));
+        builder = match &config.route {
+            ProxyRoute::Env { var, url, no_proxy } => {
+                let proxy = reqwest::Proxy::all(url.as_str()).map_err(|e| {
+                    ClientBuildError(format!(
+                        "{var}={} is not a usable proxy URL ({e}); expected e.g. http://127.0.0.1:7890 or socks5://127.0.0.1:7891",
+                        route::mask_proxy_url(url)
+                    ))
+                })?;
+                builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy)))
+            }
+            ProxyRoute::Direct | ProxyRoute::Disabled => builder.no_proxy(),
+        };
+        let client = builder
+            .build()
+            .map_err(|e| ClientBuildError(failure::error_chain(&e)))?;
+        Ok(Upstream { client, config })
+    }
+
+    pub fn route(&self) -> &ProxyRoute {
+        &self.config.route
+    }
+
+    pub fn config(&self) -> &UpstreamConfig {
+        &self.config
+    }
+
+    /// POSTs a JSON body to `{base_url}/{path}`; returns the response once its status is a success.
+    ///
+    /// A failed connect is retried once; 429 and 5xx are retried with backoff (honouring
+    /// `Retry-After`) while the retry budget lasts. Nothing is retried once a response is handed back.
+    pub async fn post_json(
+        &self,
+        provider: &ProviderProfile,
+        path: &str,
+        body: Bytes,
+    ) -> Result<reqwest::Response, UpstreamFailure> {
+        let url = format!("{}/{}", provider.base_url.trim_end_matches('/'), path);
+        let host = host_of(&url);
+        let proxy = self.config.route.proxy_for(&host).map(route::mask_proxy_url);
+        let fail = |kind| UpstreamFailure {
+            kind,
+            provider: provider.id.clone(),
+            url: url.clone(),
+            proxy: proxy.clone(),
+            key_env: provider.primary_key_env().to_string(),
+        };
+        let started = tokio::time::Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .client
+                .post(&url)
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body.clone());
+            if let Some(key) = provider.api_key.as_ref().filter(|k| !k.is_empty()) {
+                request = request.bearer_auth(key.expose());
+            }
+            let sent = tokio::time::timeout(self.config.header_timeout, request.send()).await;
+            let failure = match sent {
+                Err(_) => fail(FailureKind::TimedOut {
+                    phase: "waiting for response headers",
+                }),
+                Ok(Err(err)) => {
+                    let kind = failure::classify_transport(&err, proxy.is_some());
+                    let f = fail(kind);
+                    let connect_failed = err.is_connect() && attempt == 1;
+                    if connect_failed {
+                        tracing::warn!(provider = %provider.id, code = %f.code(), "upstream connect failed, retrying once: {}", failure::error_chain(&err));
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                    f
+                }
+                Ok(Ok(response)) if response.status().is_success() => return Ok(response),
+                Ok(Ok(response)) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok());
+                    let body = read_capped(response).await;
+                    fail(FailureKind::Http {
+                        status,
+                        body,
+                        retry_after,
+                    })
+                }
+            };
+            if failure.is_transient() {
+                if let Some(wait) = self.retry_wait(&failure, attempt, started.elapsed()) {
+                    tracing::warn!(provider = %provider.id, code = %failure.code(), attempt, wait_ms = wait.as_millis() as u64, "upstream answered {}, retrying", failure.code());
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            return Err(failure);
+        }
+    }
+
+    /// How long to wait before the next attempt, or `None` when the budget is spent.
+    fn retry_wait(&self, failure: &UpstreamFailure, attempt: u32, spent: Duration) -> Option<Duration> {
+        if attempt >= 3 {
+            return None;
+        }
+        let wait = match &failure.kind {
+            FailureKind::Http {
+                retry_after: Some(secs),
+                ..
+            } => Duration::from_secs(*secs),
+            _ => Duration::from_millis(250 * 2u64.pow(attempt - 1)),
+        };
+        (spent + wait <= self.config.retry_budget).then_some(wait)
+    }
+}
+
+/// Host (and port) of a URL, for NO_PROXY decisions and messages.
+pub fn host_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => u.host_str().unwrap_or_default().to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn read_capped(mut response: reqwest::Response) -> String {
+    let mut buf: Vec<u8> = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&buf).into_owned()
+}

@@ -1,0 +1,180 @@
+//! The headless binary's command line: `mimo2codex` serves; `init`, `print-config` help set up.
+
+mod banner;
+mod setup;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{env_flag, resolve_data_dir};
+use crate::engine::{self, EngineConfig, DEFAULT_PORT};
+use crate::provider::env_file::{merged_env, process_env, read_env_file};
+use crate::provider::registry::{ProviderRegistry, ProviderSources};
+
+/// Exit codes: 0 ok, 1 runtime failure (port busy…), 2 bad flags or configuration.
+pub const EXIT_RUNTIME: i32 = 1;
+pub const EXIT_CONFIG: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mimo2codex",
+    version,
+    about = "Local proxy that lets Codex CLI / Codex Desktop use MiMo, DeepSeek, Kimi, GLM, Qwen, MiniMax and any OpenAI-compatible model",
+    after_help = "Run without a command to start the proxy. Keys come from the environment or ~/.mimo2codex/.env (see `mimo2codex init`)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Address to listen on. Anything but loopback also disables the Host-header check.
+    #[arg(long, global = true, env = "MIMO2CODEX_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on.
+    #[arg(long, global = true, env = "MIMO2CODEX_PORT", default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+    /// Where settings, keys (.env), providers.json and the log live [default: ~/.mimo2codex].
+    #[arg(long, global = true, env = "MIMO2CODEX_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Default provider (mimo, deepseek, kimi, glm, qwen, minimax, sensenova, generic, or a providers.json id).
+    #[arg(long, global = true, env = "MIMO2CODEX_DEFAULT_PROVIDER")]
+    pub provider: Option<String>,
+    /// Turn thinking (reasoning) off for every provider.
+    #[arg(long, global = true, env = "MIMO2CODEX_DISABLE_THINKING")]
+    pub disable_thinking: bool,
+    /// Largest request body accepted, in MiB.
+    #[arg(long, global = true, env = "MIMO2CODEX_BODY_LIMIT_MB", default_value_t = 64)]
+    pub body_limit_mb: usize,
+    /// Log filter (RUST_LOG syntax), e.g. `debug` or `info,mimo2codex=debug`.
+    #[arg(long, global = true, env = "MIMO2CODEX_LOG")]
+    pub log: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the proxy (the default).
+    Serve,
+    /// Create the data directory and a commented .env template (never overwrites).
+    Init,
+    /// Print the ~/.codex/config.toml snippet that points Codex at this proxy.
+    PrintConfig,
+}
+
+/// Entry point of the binary; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_CONFIG } else { 0 };
+            let _ = err.print();
+            return code;
+        }
+    };
+    let data_dir = resolve_data_dir(cli.common.data_dir.as_deref());
+    match cli.command {
+        Some(Command::Init) => setup::init(&data_dir),
+        Some(Command::PrintConfig) => setup::print_config(&cli.common, &data_dir),
+        Some(Command::Serve) | None => serve(&cli.common, data_dir),
+    }
+}
+
+/// Process env over `<data dir>/.env`.
+pub fn load_env(data_dir: &std::path::Path) -> Result<HashMap<String, String>, String> {
+    let file = read_env_file(&data_dir.join(".env")).map_err(|e| e.to_string())?;
+    Ok(merged_env(process_env(), file))
+}
+
+/// The provider registry from env, `.env` and `providers.json`.
+pub fn load_registry(
+    common: &CommonArgs,
+    data_dir: &std::path::Path,
+    env: &HashMap<String, String>,
+) -> Result<ProviderRegistry, String> {
+    let providers_json = data_dir.join("providers.json");
+    let sources = ProviderSources {
+        env: env.clone(),
+        providers_json: providers_json.exists().then_some(providers_json),
+        default_provider: common.provider.clone(),
+    };
+    ProviderRegistry::load(&sources).map_err(|e| e.to_string())
+}
+
+fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
+    if let Err(err) = std::fs::create_dir_all(&data_dir) {
+        eprintln!(
+            "error: cannot create the data directory {}: {err}. Pass --data-dir <writable dir>.",
+            data_dir.display()
+        );
+        return EXIT_CONFIG;
+    }
+    let env = match load_env(&data_dir) {
+        Ok(env) => env,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return EXIT_CONFIG;
+        }
+    };
+    let log = crate::logging::init(&data_dir, common.log.as_deref());
+    let registry = match load_registry(common, &data_dir, &env) {
+        Ok(r) => r,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return EXIT_CONFIG;
+        }
+    };
+    let config = EngineConfig {
+        host: common.host.clone(),
+        port: common.port,
+        data_dir: data_dir.clone(),
+        registry,
+        thinking: !common.disable_thinking,
+        body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
+        no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return EXIT_RUNTIME;
+        }
+    };
+    runtime.block_on(async move {
+        let running = match engine::start(config).await {
+            Ok(r) => r,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return EXIT_RUNTIME;
+            }
+        };
+        banner::print(&running, &data_dir, &log);
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        running.shutdown().await;
+        0
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

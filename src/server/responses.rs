@@ -1,0 +1,245 @@
+//! `POST /v1/responses`: route, translate, send, stream back.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::errors::{bad_request, json_error};
+use super::stream_body::{json_response, sse_events, sse_response, RequestLog};
+use super::AppState;
+use crate::provider::registry::{FallbackReason, RouteDecision};
+use crate::provider::WireApi;
+use crate::translate::request::responses_to_chat;
+use crate::translate::{StreamEnd, StreamMachine, StreamStart, TranslateOptions};
+use crate::upstream::{CodexReply, FailureKind, UpstreamFailure};
+
+pub async fn create_response(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let request = match read_json(&headers, body, state.body_limit).await {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let settings = state.handle.settings();
+    let client_model = request
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let route = settings.registry.route(&client_model);
+    log_fallback(&route, &client_model);
+    let provider = route.provider.clone();
+    if let Some(resp) = missing_key(&route) {
+        return resp;
+    }
+
+    if provider.wire_api == WireApi::Responses {
+        return super::passthrough::forward_responses(&settings, &route, &client_model, request)
+            .await;
+    }
+
+    let opts = TranslateOptions {
+        quirks: &provider.quirks,
+        model: &route.model,
+        thinking: settings.thinking,
+    };
+    let plan = match responses_to_chat(&request, &opts) {
+        Ok(plan) => plan,
+        Err(err) => return bad_request(format!("cannot translate this request: {err}")),
+    };
+    for note in &plan.notes {
+        state.note_once(&note.key, &note.message);
+    }
+    if plan.placeholder_turns > 0 {
+        tracing::info!(
+            provider = %provider.id,
+            turns = plan.placeholder_turns,
+            "reasoning_content placeholder applied — {} assistant turn(s) had no reasoning_content; sent \"{}\" so the thinking-mode upstream accepts the history",
+            plan.placeholder_turns,
+            crate::translate::NO_THINKING_PLACEHOLDER
+        );
+    }
+    let body = match serde_json::to_vec(&plan.body) {
+        Ok(b) => Bytes::from(b),
+        Err(err) => return bad_request(format!("cannot encode the upstream request: {err}")),
+    };
+    let start = StreamStart {
+        response_id: format!("resp_{}", uuid::Uuid::new_v4().simple()),
+        client_model: client_model.clone(),
+        created_at: now_unix(),
+        tool_names: plan.tool_names.clone(),
+        think_tags: provider.quirks.think_tags_in_content,
+    };
+    let upstream = settings
+        .upstream
+        .post_json(&provider, "chat/completions", body)
+        .await;
+    match upstream {
+        Ok(response) => {
+            let context = failure_context(&route, &settings.upstream);
+            let log = RequestLog::new(&provider.id, &client_model, &route.upstream_model, context);
+            let machine = StreamMachine::new(start);
+            if plan.client_stream {
+                sse_response(response, machine, log)
+            } else {
+                json_response(response, machine, log).await
+            }
+        }
+        Err(failure) => failure_reply(&failure, plan.client_stream, start, &client_model, &route),
+    }
+}
+
+/// Reads and parses a JSON body within the size cap, with errors that say what to do.
+pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Response> {
+    let too_large = || {
+        json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request_error",
+            "request_too_large",
+            format!(
+                "request body is larger than the {} MiB limit; raise it with --body-limit-mb or start a new Codex session (/new) to shrink the history",
+                limit / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(b) => b,
+        Err(err) => {
+            let text = crate::upstream::failure::error_chain(&err);
+            return Err(if text.contains("length limit") {
+                too_large()
+            } else {
+                bad_request(format!("could not read the request body: {text}"))
+            });
+        }
+    };
+    serde_json::from_slice::<Value>(&bytes).map_err(|err| {
+        bad_request(format!("request body is not valid JSON: {err}"))
+    })
+}
+
+fn log_fallback(route: &RouteDecision, client_model: &str) {
+    if let Some(reason) = &route.fallback {
+        if *reason == FallbackReason::UnknownModel || client_model != route.upstream_model {
+            tracing::info!(
+                "model fallback applied — client sent unknown model id, request continues with provider default {{ provider: {}, from: {}, to: {}, reason: {} }}",
+                route.provider.id,
+                client_model,
+                route.upstream_model,
+                reason.as_str()
+            );
+        }
+    }
+}
+
+/// A provider with no key at all gets a clear error before any network traffic (local servers excepted).
+fn missing_key(route: &RouteDecision) -> Option<Response> {
+    let provider = &route.provider;
+    let has_key = provider.api_key.as_ref().is_some_and(|k| !k.is_empty());
+    let host = crate::upstream::host_of(&provider.base_url);
+    if has_key || crate::upstream::route::is_loopback_host(&host) {
+        return None;
+    }
+    Some(json_error(
+        StatusCode::UNAUTHORIZED,
+        "authentication_error",
+        "missing_api_key",
+        format!(
+            "no API key for provider {}: set {} in the environment or in ~/.mimo2codex/.env, then restart mimo2codex",
+            provider.id,
+            provider.primary_key_env()
+        ),
+    ))
+}
+
+pub fn failure_context(route: &RouteDecision, upstream: &crate::upstream::Upstream) -> UpstreamFailure {
+    let url = format!("{}/chat/completions", route.provider.base_url.trim_end_matches('/'));
+    let host = crate::upstream::host_of(&url);
+    UpstreamFailure {
+        kind: FailureKind::Other {
+            detail: String::new(),
+        },
+        provider: route.provider.id.clone(),
+        url,
+        proxy: upstream
+            .route()
+            .proxy_for(&host)
+            .map(crate::upstream::route::mask_proxy_url),
+        key_env: route.provider.primary_key_env().to_string(),
+    }
+}
+
+/// Presents a classified failure the way Codex handles best (DESIGN §4).
+pub fn failure_reply(
+    failure: &UpstreamFailure,
+    client_stream: bool,
+    start: StreamStart,
+    client_model: &str,
+    route: &RouteDecision,
+) -> Response {
+    let message = failure.message();
+    let is_connect = !matches!(failure.kind, FailureKind::Http { .. });
+    if is_connect {
+        tracing::warn!(
+            provider = %route.provider.id,
+            url = %failure.url,
+            "upstream connect failed — {message} code: {}",
+            failure.code()
+        );
+    } else {
+        tracing::warn!(
+            provider = %route.provider.id,
+            url = %failure.url,
+            "upstream error — {message} code: {}",
+            failure.code()
+        );
+    }
+    let mut log = RequestLog::new(
+        &route.provider.id,
+        client_model,
+        &route.upstream_model,
+        failure.clone(),
+    );
+    log.finish(&failure.code(), None);
+    match failure.codex_reply() {
+        CodexReply::Status { status, code } => json_error(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            "upstream_error",
+            &code,
+            message,
+        ),
+        CodexReply::Failed { code } if client_stream => {
+            let mut machine = StreamMachine::new(start);
+            let mut events = machine.start();
+            events.extend(machine.finish(StreamEnd::Failed { code, message }));
+            sse_events(events)
+        }
+        CodexReply::Failed { code } => json_error(
+            StatusCode::from_u16(failure.status().unwrap_or(502)).unwrap_or(StatusCode::BAD_GATEWAY),
+            "upstream_error",
+            &code,
+            message,
+        ),
+    }
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,424 @@
+//! One classification of every upstream failure. The same value feeds the WARN log line, the error
+//! Codex shows the user, and (later) the diagnosis screen, so all three always agree.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// What went wrong on the way to the upstream, in the FAQ's vocabulary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// TCP connection refused; `by_proxy` tells whether it was the proxy or the upstream itself.
+    ConnectRefused { by_proxy: bool },
+    /// The host name did not resolve.
+    NotFound,
+    /// Connect, response-header or idle timeout.
+    TimedOut { phase: &'static str },
+    /// The peer reset the connection.
+    ConnReset,
+    /// The proxy answered CONNECT with an error (403/407/502…).
+    TunnelRefused { detail: String },
+    /// Certificate or handshake failure.
+    Tls { detail: String },
+    /// The upstream answered with an HTTP error status.
+    Http {
+        status: u16,
+        body: String,
+        retry_after: Option<u64>,
+    },
+    /// Anything else (malformed response, protocol error).
+    Other { detail: String },
+}
+
+/// A classified failure with the context needed to explain it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamFailure {
+    pub kind: FailureKind,
+    /// Provider id (`deepseek`).
+    pub provider: String,
+    /// The URL we tried (no secrets in it).
+    pub url: String,
+    /// The proxy in use (password masked), if any.
+    pub proxy: Option<String>,
+    /// The env var holding this provider's key, for 401/403 advice.
+    pub key_env: String,
+}
+
+/// How the failure is presented to Codex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodexReply {
+    /// An HTTP error before any stream: `{"error":{"message","type","code"}}` with this status.
+    Status { status: u16, code: String },
+    /// A `response.failed` event with this Responses error code.
+    Failed { code: String },
+}
+
+impl UpstreamFailure {
+    /// The FAQ's short code: `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, `ECONNRESET`, `ETUNNEL`,
+    /// `ECERT`, `HTTP_429`, …
+    pub fn code(&self) -> String {
+        match &self.kind {
+            FailureKind::ConnectRefused { .. } => "ECONNREFUSED".into(),
+            FailureKind::NotFound => "ENOTFOUND".into(),
+            FailureKind::TimedOut { .. } => "ETIMEDOUT".into(),
+            FailureKind::ConnReset => "ECONNRESET".into(),
+            FailureKind::TunnelRefused { .. } => "ETUNNEL".into(),
+            FailureKind::Tls { detail } => tls_code(detail).into(),
+            FailureKind::Http { status, .. } => format!("HTTP_{status}"),
+            FailureKind::Other { .. } => "EUPSTREAM".into(),
+        }
+    }
+
+    /// Whether another attempt might succeed soon (used by the retry loop).
+    pub fn is_transient(&self) -> bool {
+        match &self.kind {
+            FailureKind::ConnReset | FailureKind::TimedOut { .. } => true,
+            FailureKind::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    fn host(&self) -> &str {
+        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
+        rest.split('/').next().unwrap_or(rest)
+    }
+
+    /// The whole explanation — which hop, which code, the fix — for Codex's error line and the log.
+    pub fn message(&self) -> String {
+        let provider = &self.provider;
+        let host = self.host();
+        let via = match &self.proxy {
+            Some(p) => format!(" via proxy {p}"),
+            None => String::new(),
+        };
+        match &self.kind {
+            FailureKind::ConnectRefused { by_proxy: true } => format!(
+                "mimo2codex could not reach the proxy {} (ECONNREFUSED): nothing is listening there. \
+                 Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or unset HTTPS_PROXY/HTTP_PROXY to go direct.",
+                self.proxy.as_deref().unwrap_or("?")
+            ),
+            FailureKind::ConnectRefused { by_proxy: false } => format!(
+                "upstream {provider} at {host} refused the connection (ECONNREFUSED). \
+                 Check the provider's base URL, or that the local server (Ollama, vLLM, LM Studio) is running."
+            ),
+            FailureKind::NotFound => format!(
+                "cannot resolve {host} for provider {provider} (ENOTFOUND). Check the base URL spelling and your DNS; \
+                 behind a firewall set HTTPS_PROXY to your proxy (e.g. http://127.0.0.1:7890)."
+            ),
+            FailureKind::TimedOut { phase } => format!(
+                "{phase} to {provider} at {host}{via} timed out (ETIMEDOUT). The network or proxy is too slow or \
+                 blocks this host: check the proxy is running and allows {host}, or set HTTPS_PROXY."
+            ),
+            FailureKind::ConnReset => format!(
+                "the connection to {provider} at {host}{via} was reset (ECONNRESET). Often a proxy or firewall \
+                 cutting the connection; retry, or switch proxy node / route."
+            ),
+            FailureKind::TunnelRefused { detail } => format!(
+                "the proxy {} refused to open a tunnel to {host} ({detail}; tunneling socket could not be established). \
+                 Check the proxy's rules and credentials (user:password in the proxy URL).",
+                self.proxy.as_deref().unwrap_or("?")
+            ),
+            FailureKind::Tls { detail } => format!(
+                "TLS handshake with {host}{via} failed ({}: {detail}). A corporate proxy may be intercepting TLS: \
+                 install its CA certificate in the OS trust store. mimo2codex never disables certificate checks.",
+                tls_code(detail)
+            ),
+            FailureKind::Http { status: 401 | 403, body, .. } => format!(
+                "{provider} rejected the API key (HTTP {}): {}. Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
+                self.status().unwrap_or(401),
+                short(body),
+                self.key_env
+            ),
+            FailureKind::Http { status: 429, body, retry_after } => format!(
+                "{provider} rate limit reached (HTTP 429): {}. Please try again in {}s.",
+                short(body),
+                retry_after.unwrap_or(20)
+            ),
+            FailureKind::Http { status, body, .. } => format!(
+                "{provider} answered HTTP {status} from {host}{via}: {}",
+                short(body)
+            ),
+            FailureKind::Other { detail } => format!(
+                "request to {provider} at {host}{via} failed: {detail}"
+            ),
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            FailureKind::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How Codex should see it (DESIGN §4): network failures as a 502 whose message explains the hop;
+    /// context overflow, rate limits and quota as `response.failed` codes Codex understands.
+    pub fn codex_reply(&self) -> CodexReply {
+        match &self.kind {
+            FailureKind::Http { status, body, .. } => {
+                let lower = body.to_ascii_lowercase();
+                if is_context_overflow(&lower) {
+                    CodexReply::Failed {
+                        code: "context_length_exceeded".into(),
+                    }
+                } else if *status == 429 && (lower.contains("quota") || lower.contains("balance")) {
+                    CodexReply::Failed {
+                        code: "insufficient_quota".into(),
+                    }
+                } else if *status == 402 {
+                    CodexReply::Failed {
+                        code: "insufficient_quota".into(),
+                    }
+                } else if *status == 429 {
+                    CodexReply::Failed {
+                        code: "rate_limit_exceeded".into(),
+                    }
+                } else if *status == 503 && lower.contains("overload") {
+                    CodexReply::Failed {
+                        code: "server_is_overloaded".into(),
+                    }
+                } else if *status == 400 || *status == 404 || *status == 422 || *status == 413 {
+                    // Shown raw by Codex and not retried: the request itself is wrong.
+                    CodexReply::Status {
+                        status: 400,
+                        code: self.code(),
+                    }
+                } else if *status == 401 || *status == 403 {
+                    CodexReply::Status {
+                        status: *status,
+                        code: self.code(),
+                    }
+                } else {
+                    CodexReply::Status {
+                        status: 502,
+                        code: self.code(),
+                    }
+                }
+            }
+            _ => CodexReply::Status {
+                status: 502,
+                code: self.code(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for UpstreamFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+fn is_context_overflow(lower_body: &str) -> bool {
+    ["context length", "context_length", "maximum context", "too many tokens", "context window", "prompt is too long"]
+        .iter()
+        .any(|needle| lower_body.contains(needle))
+}
+
+/// A vendor error body, trimmed to its message when it is OpenAI-shaped JSON.
+fn short(body: &str) -> String {
+    let text = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .or_else(|| v.pointer("/message"))
+                .or_else(|| v.pointer("/base_resp/status_msg"))
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.trim().to_string());
+    let mut out: String = text.chars().take(500).collect();
+    if out.is_empty() {
+        out = "(empty body)".into();
+    }
+    out
+}
+
+fn tls_code(detail: &str) -> &'static str {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("self-signed") || d.contains("self signed") {
+        "SELF_SIGNED_CERT_IN_CHAIN"
+    } else if d.contains("unknownissuer") || d.contains("unknown issuer") {
+        "UNABLE_TO_GET_ISSUER_CERT"
+    } else if d.contains("notvalidforname") || d.contains("not valid for name") || d.contains("hostname") {
+        "ERR_TLS_CERT_ALTNAME_INVALID"
+    } else if d.contains("expired") {
+        "CERT_HAS_EXPIRED"
+    } else {
+        "ETLS"
+    }
+}
+
+/// Classifies a transport error from reqwest. `proxy` is the proxy this request went through.
+pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKind {
+    let chain = error_chain(err);
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("tunnel error") || lower.contains("proxy authorization required") {
+        return FailureKind::TunnelRefused {
+            detail: if lower.contains("authorization required") {
+                "407 proxy authentication required".into()
+            } else {
+                "CONNECT not answered with 200".into()
+            },
+        };
+    }
+    if lower.contains("dns error")
+        || lower.contains("failed to lookup address")
+        || lower.contains("name or service not known")
+        || lower.contains("no such host")
+        || lower.contains("nodename nor servname")
+    {
+        return FailureKind::NotFound;
+    }
+    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        if !err.is_timeout() {
+            return FailureKind::Tls { detail: chain };
+        }
+    }
+    if let Some(kind) = io_kind(err) {
+        match kind {
+            std::io::ErrorKind::ConnectionRefused => {
+                return FailureKind::ConnectRefused {
+                    by_proxy: proxy_in_use,
+                }
+            }
+            std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::UnexpectedEof => return FailureKind::ConnReset,
+            std::io::ErrorKind::TimedOut => {
+                return FailureKind::TimedOut { phase: "connecting" }
+            }
+            _ => {}
+        }
+    }
+    if lower.contains("connection refused") {
+        return FailureKind::ConnectRefused {
+            by_proxy: proxy_in_use,
+        };
+    }
+    if err.is_timeout() {
+        return FailureKind::TimedOut {
+            phase: if err.is_connect() {
+                "connecting"
+            } else {
+                "waiting for data"
+            },
+        };
+    }
+    if lower.contains("connection reset") || lower.contains("connection closed") {
+        return FailureKind::ConnReset;
+    }
+    FailureKind::Other { detail: chain }
+}
+
+fn io_kind(err: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// `a: b: c` from an error and its sources, for logs and classification.
+pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(kind: FailureKind) -> UpstreamFailure {
+        UpstreamFailure {
+            kind,
+            provider: "deepseek".into(),
+            url: "https://api.deepseek.com/v1/chat/completions".into(),
+            proxy: Some("http://127.0.0.1:7890".into()),
+            key_env: "DS_API_KEY".into(),
+        }
+    }
+
+    #[test]
+    fn refused_proxy_names_the_proxy_and_the_fix() {
+        let f = failure(FailureKind::ConnectRefused { by_proxy: true });
+        assert_eq!(f.code(), "ECONNREFUSED");
+        let m = f.message();
+        assert!(m.contains("127.0.0.1:7890") && m.contains("proxy"), "{m}");
+        assert_eq!(
+            f.codex_reply(),
+            CodexReply::Status {
+                status: 502,
+                code: "ECONNREFUSED".into()
+            }
+        );
+    }
+
+    #[test]
+    fn auth_failure_names_the_key_variable() {
+        let f = failure(FailureKind::Http {
+            status: 401,
+            body: r#"{"error":{"message":"Authentication Fails"}}"#.into(),
+            retry_after: None,
+        });
+        let m = f.message();
+        assert!(m.contains("DS_API_KEY") && m.contains("deepseek") && m.contains("Authentication Fails"), "{m}");
+    }
+
+    #[test]
+    fn statuses_map_to_codex_codes() {
+        let http = |status, body: &str| {
+            failure(FailureKind::Http {
+                status,
+                body: body.into(),
+                retry_after: Some(7),
+            })
+            .codex_reply()
+        };
+        assert_eq!(
+            http(400, "This model's maximum context length is 65536 tokens"),
+            CodexReply::Failed {
+                code: "context_length_exceeded".into()
+            }
+        );
+        assert_eq!(
+            http(429, "slow down"),
+            CodexReply::Failed {
+                code: "rate_limit_exceeded".into()
+            }
+        );
+        assert_eq!(
+            http(402, "Insufficient Balance"),
+            CodexReply::Failed {
+                code: "insufficient_quota".into()
+            }
+        );
+        assert!(matches!(http(400, "bad field"), CodexReply::Status { status: 400, .. }));
+        assert!(matches!(http(503, "down"), CodexReply::Status { status: 502, .. }));
+        let m = failure(FailureKind::Http {
+            status: 429,
+            body: "slow".into(),
+            retry_after: Some(7),
+        })
+        .message();
+        assert!(m.contains("try again in 7s"), "{m}");
+    }
+
+    #[test]
+    fn tls_details_get_node_style_codes() {
+        assert_eq!(tls_code("invalid peer certificate: UnknownIssuer"), "UNABLE_TO_GET_ISSUER_CERT");
+        assert_eq!(tls_code("certificate has expired"), "CERT_HAS_EXPIRED");
+        assert_eq!(tls_code("self-signed certificate in chain"), "SELF_SIGNED_CERT_IN_CHAIN");
+    }
+}

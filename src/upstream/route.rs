@@ -1,0 +1,201 @@
+//! The outbound route: direct, or a proxy taken from the environment.
+//!
+//! The wording of [`ProxyRoute::describe`] is the FAQ's, so users can match what they read there.
+
+use std::collections::HashMap;
+
+/// Hosts that never go through a proxy: the engine and local upstreams (Ollama, LM Studio, tests).
+pub const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.1,::1,[::1]";
+
+/// Environment variables that name a proxy, in the order we honour them.
+const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// How upstream traffic leaves this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProxyRoute {
+    /// No proxy variable in the environment.
+    Direct,
+    /// `MIMO2CODEX_NO_PROXY_FROM_ENV=1`: proxy variables exist or not, we ignore them.
+    Disabled,
+    /// A proxy from the environment.
+    Env {
+        /// Which variable supplied it (`HTTPS_PROXY`, `http_proxy`, …).
+        var: String,
+        url: String,
+        /// The user's NO_PROXY list plus loopback.
+        no_proxy: String,
+    },
+}
+
+impl ProxyRoute {
+    /// Reads the route from an environment map (the process env in production, a literal map in tests).
+    pub fn from_env(env: &HashMap<String, String>, no_proxy_from_env: bool) -> ProxyRoute {
+        if no_proxy_from_env {
+            return ProxyRoute::Disabled;
+        }
+        for var in PROXY_VARS {
+            if let Some(url) = env.get(var).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                let user = env
+                    .get("NO_PROXY")
+                    .or_else(|| env.get("no_proxy"))
+                    .map(|v| v.trim().to_string())
+                    .unwrap_or_default();
+                let no_proxy = if user.is_empty() {
+                    LOOPBACK_NO_PROXY.to_string()
+                } else {
+                    format!("{user},{LOOPBACK_NO_PROXY}")
+                };
+                return ProxyRoute::Env {
+                    var: var.to_string(),
+                    url: url.to_string(),
+                    no_proxy,
+                };
+            }
+        }
+        ProxyRoute::Direct
+    }
+
+    /// The banner / status line, passwords masked.
+    pub fn describe(&self) -> String {
+        match self {
+            ProxyRoute::Direct => "proxy: direct (no HTTPS_PROXY / HTTP_PROXY in env)".to_string(),
+            ProxyRoute::Disabled => "proxy: disabled (MIMO2CODEX_NO_PROXY_FROM_ENV=1)".to_string(),
+            ProxyRoute::Env { var, url, .. } => format!("proxy: {var}={}", mask_proxy_url(url)),
+        }
+    }
+
+    /// The proxy URL traffic to `host` goes through, or `None` for a direct connection.
+    pub fn proxy_for(&self, host: &str) -> Option<&str> {
+        match self {
+            ProxyRoute::Env { url, no_proxy, .. } if !host_matches_no_proxy(host, no_proxy) => {
+                Some(url)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `http://user:secret@host:7890` → `http://user:****@host:7890`.
+pub fn mask_proxy_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map(|(u, _)| u).unwrap_or(userinfo);
+            format!("{scheme}://{user}:****@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// NO_PROXY matching the way curl does it: exact host, or a domain suffix (`.example.com` / `example.com`),
+/// `*` for everything. Ports in entries are ignored.
+pub fn host_matches_no_proxy(host: &str, no_proxy: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    no_proxy.split(',').map(str::trim).any(|entry| {
+        if entry.is_empty() {
+            return false;
+        }
+        if entry == "*" {
+            return true;
+        }
+        let entry = entry.trim_start_matches('[');
+        let entry = match entry.find(']') {
+            Some(i) => &entry[..i],
+            None => entry,
+        };
+        let entry = entry.trim_start_matches("*.").trim_start_matches('.');
+        let entry = entry.to_ascii_lowercase();
+        host == entry || host.ends_with(&format!(".{entry}"))
+    })
+}
+
+/// Whether an address is this machine (never proxied).
+pub fn is_loopback_host(host: &str) -> bool {
+    host_matches_no_proxy(host, LOOPBACK_NO_PROXY) || host.starts_with("127.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn describes_the_three_faq_cases() {
+        let direct = ProxyRoute::from_env(&env(&[]), false);
+        assert_eq!(
+            direct.describe(),
+            "proxy: direct (no HTTPS_PROXY / HTTP_PROXY in env)"
+        );
+        let disabled = ProxyRoute::from_env(&env(&[("HTTPS_PROXY", "http://p:1")]), true);
+        assert_eq!(
+            disabled.describe(),
+            "proxy: disabled (MIMO2CODEX_NO_PROXY_FROM_ENV=1)"
+        );
+        let proxied = ProxyRoute::from_env(
+            &env(&[("https_proxy", "http://bob:hunter2@127.0.0.1:7890")]),
+            false,
+        );
+        assert_eq!(
+            proxied.describe(),
+            "proxy: https_proxy=http://bob:****@127.0.0.1:7890"
+        );
+    }
+
+    #[test]
+    fn https_proxy_wins_over_http_and_all() {
+        let r = ProxyRoute::from_env(
+            &env(&[
+                ("ALL_PROXY", "socks5://a:1"),
+                ("HTTP_PROXY", "http://b:2"),
+                ("HTTPS_PROXY", "http://c:3"),
+            ]),
+            false,
+        );
+        assert!(matches!(r, ProxyRoute::Env { ref var, .. } if var == "HTTPS_PROXY"));
+    }
+
+    #[test]
+    fn loopback_and_no_proxy_bypass_the_proxy() {
+        let r = ProxyRoute::from_env(
+            &env(&[
+                ("HTTPS_PROXY", "http://127.0.0.1:7890"),
+                ("NO_PROXY", ".corp.example,intranet"),
+            ]),
+            false,
+        );
+        assert_eq!(r.proxy_for("127.0.0.1"), None);
+        assert_eq!(r.proxy_for("localhost"), None);
+        assert_eq!(r.proxy_for("[::1]"), None);
+        assert_eq!(r.proxy_for("api.corp.example"), None);
+        assert_eq!(r.proxy_for("intranet"), None);
+        assert_eq!(r.proxy_for("api.deepseek.com"), Some("http://127.0.0.1:7890"));
+    }
+
+    #[test]
+    fn masks_only_the_password() {
+        assert_eq!(
+            mask_proxy_url("socks5h://u:p@h:1080/x"),
+            "socks5h://u:****@h:1080/x"
+        );
+        assert_eq!(mask_proxy_url("http://h:7890"), "http://h:7890");
+    }
+}
