@@ -101,7 +101,12 @@ pub fn load_registry(
     let sources = ProviderSources {
         env: env.clone(),
         providers_json: providers_json.exists().then_some(providers_json),
-        default_provider: common.provider.clone(),
+        // The flag or real env var first, then the .env file's value.
+        default_provider: common
+            .provider
+            .clone()
+            .or_else(|| env.get("MIMO2CODEX_DEFAULT_PROVIDER").cloned())
+            .filter(|p| !p.trim().is_empty()),
     };
     ProviderRegistry::load(&sources).map_err(|e| e.to_string())
 }
@@ -134,7 +139,7 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
         port: common.port,
         data_dir: data_dir.clone(),
         registry,
-        thinking: !common.disable_thinking,
+        thinking: !(common.disable_thinking || env_flag(&env, "MIMO2CODEX_DISABLE_THINKING")),
         body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
         no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
     };

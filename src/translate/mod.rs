@@ -4,9 +4,16 @@
 //!   [`ToolNameMap`] needed to turn upstream tool calls back into Codex items.
 //! * [`stream::StreamMachine`] turns parsed chat chunks into Responses events.
 
+pub mod content;
+pub mod events;
+pub mod history;
+pub mod names;
+pub mod notes;
 pub mod reasoning;
 pub mod request;
+pub mod schema;
 pub mod stream;
+pub mod think_tags;
 pub mod tools;
 
 use serde_json::Value;

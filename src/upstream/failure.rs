@@ -160,11 +160,9 @@ impl UpstreamFailure {
                     CodexReply::Failed {
                         code: "context_length_exceeded".into(),
                     }
-                } else if *status == 429 && (lower.contains("quota") || lower.contains("balance")) {
-                    CodexReply::Failed {
-                        code: "insufficient_quota".into(),
-                    }
-                } else if *status == 402 {
+                } else if *status == 402
+                    || (*status == 429 && (lower.contains("quota") || lower.contains("balance")))
+                {
                     CodexReply::Failed {
                         code: "insufficient_quota".into(),
                     }
@@ -269,10 +267,10 @@ pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKi
     {
         return FailureKind::NotFound;
     }
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        if !err.is_timeout() {
-            return FailureKind::Tls { detail: chain };
-        }
+    let tls_words =
+        lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake");
+    if tls_words && !err.is_timeout() {
+        return FailureKind::Tls { detail: chain };
     }
     if let Some(kind) = io_kind(err) {
         match kind {
