@@ -5,6 +5,9 @@
 
 pub mod builtin;
 pub mod env_file;
+pub mod features;
+pub mod from_env;
+pub mod load;
 pub mod providers_json;
 pub mod registry;
 
@@ -12,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
-pub use registry::{ProviderRegistry, RouteDecision};
+pub use registry::{
+    describe_fallback, FallbackReason, ProviderConfigError, ProviderRegistry, ProviderSources,
+    RouteDecision,
+};
 
 /// Which API the upstream speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -67,6 +73,7 @@ pub enum EffortSupport {
 pub struct Quirks {
     pub thinking_param: ThinkingParam,
     /// Every assistant turn must carry `reasoning_content` while thinking is on (DeepSeek V4, MiMo).
+    /// Where thinking is chosen by model id (Kimi), this holds for models with [`ModelInfo::reasoning`].
     pub echo_reasoning_content: bool,
     pub max_tokens_field: MaxTokensField,
     pub reasoning_effort: EffortSupport,
@@ -88,6 +95,9 @@ pub struct Quirks {
     pub json_schema_response_format: bool,
     /// Hosted tools (`web_search`, …) may be forwarded; chat upstreams almost never support them.
     pub hosted_tools: bool,
+    /// Tool `parameters` must be a plain object schema: null, `type: null` and a top-level
+    /// `oneOf`/`anyOf` are rejected (DeepSeek, Kimi, Azure).
+    pub strict_tool_schemas: bool,
 }
 
 impl Default for Quirks {
@@ -106,6 +116,7 @@ impl Default for Quirks {
             stream_usage_option: true,
             json_schema_response_format: true,
             hosted_tools: false,
+            strict_tool_schemas: false,
         }
     }
 }
@@ -159,7 +170,31 @@ pub struct ProviderProfile {
     pub quirks: Quirks,
 }
 
+impl Default for ProviderProfile {
+    /// An empty, unconfigured chat provider: a base for tests and struct-update syntax.
+    fn default() -> Self {
+        ProviderProfile {
+            id: String::new(),
+            display_name: String::new(),
+            base_url: String::new(),
+            api_key: None,
+            key_env: Vec::new(),
+            default_model: String::new(),
+            models: Vec::new(),
+            wire_api: WireApi::Chat,
+            force_default_model: false,
+            quirks: Quirks::default(),
+        }
+    }
+}
+
 impl ProviderProfile {
+    /// No model list: any model id is forwarded as sent (a providers.json or `GENERIC_*` upstream
+    /// such as Ollama, whose catalog we cannot know).
+    pub fn is_open_catalog(&self) -> bool {
+        self.models.is_empty()
+    }
+
     /// The model entry for an upstream id or alias.
     pub fn model(&self, name: &str) -> Option<&ModelInfo> {
         self.models
@@ -177,6 +212,9 @@ impl ProviderProfile {
 
     /// The environment variable a user should set for this provider's key.
     pub fn primary_key_env(&self) -> &str {
-        self.key_env.first().map(String::as_str).unwrap_or("API key")
+        self.key_env
+            .first()
+            .map(String::as_str)
+            .unwrap_or("API key")
     }
 }
