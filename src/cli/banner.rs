@@ -50,6 +50,9 @@ pub fn print(running: &RunningEngine, data_dir: &Path, log: &LogGuard) {
     for line in &lines {
         eprintln!("{line}");
     }
+    for note in running.handle.settings().registry.notes() {
+        tracing::info!("providers.json: {note}");
+    }
     tracing::info!(
         "started {} — {}",
         running.base_url(),

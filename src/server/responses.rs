@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::errors::{bad_request, json_error};
 use super::stream_body::{json_response, sse_events, sse_response, RequestLog};
 use super::AppState;
-use crate::provider::registry::{FallbackReason, RouteDecision};
+use crate::provider::registry::RouteDecision;
 use crate::provider::WireApi;
 use crate::translate::request::responses_to_chat;
 use crate::translate::{StreamEnd, StreamMachine, StreamStart, TranslateOptions};
@@ -133,16 +133,8 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
 }
 
 fn log_fallback(route: &RouteDecision, client_model: &str) {
-    if let Some(reason) = &route.fallback {
-        if *reason == FallbackReason::UnknownModel || client_model != route.upstream_model {
-            tracing::info!(
-                "model fallback applied — client sent unknown model id, request continues with provider default {{ provider: {}, from: {}, to: {}, reason: {} }}",
-                route.provider.id,
-                client_model,
-                route.upstream_model,
-                reason.as_str()
-            );
-        }
+    if let Some(line) = crate::provider::registry::describe_fallback(route, client_model) {
+        tracing::info!("{line}");
     }
 }
 

@@ -33,7 +33,7 @@ impl UpstreamConfig {
             connect_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(300),
-            retry_budget: Duration::from_secs(6),
+            retry_budget: Duration::from_secs(4),
         }
     }
 }
@@ -49,6 +49,9 @@ pub struct Upstream {
     client: reqwest::Client,
     config: UpstreamConfig,
 }
+
+/// Longest `Retry-After` we wait out ourselves before answering Codex.
+const MAX_INTERNAL_RETRY_AFTER_SECS: u64 = 2;
 
 /// Largest error body we read from an upstream (they are short JSON; a proxy page can be big).
 const MAX_ERROR_BODY: usize = 16 * 1024;
@@ -168,6 +171,12 @@ impl Upstream {
             return None;
         }
         let wait = match &failure.kind {
+            // A long Retry-After is Codex's to honour ("try again in Ns" sets its delay); holding the
+            // request open that long would only look like a hang.
+            FailureKind::Http {
+                retry_after: Some(secs),
+                ..
+            } if *secs > MAX_INTERNAL_RETRY_AFTER_SECS => return None,
             FailureKind::Http {
                 retry_after: Some(secs),
                 ..
