@@ -189,7 +189,7 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         addr: addr.to_string(),
         source,
     })?;
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env: HashMap<String, String> = crate::provider::env_file::process_env().collect();
     let route = ProxyRoute::from_env(&env, config.no_proxy_from_env);
     let upstream = Upstream::new(UpstreamConfig::new(route))
         .map_err(|e| EngineError::Client(e.to_string()))?;

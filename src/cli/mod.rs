@@ -97,17 +97,19 @@ pub fn load_registry(
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
 ) -> Result<ProviderRegistry, String> {
-    let providers_json = data_dir.join("providers.json");
-    let sources = ProviderSources {
-        env: env.clone(),
-        providers_json: providers_json.exists().then_some(providers_json),
+    // `env` is already the process env over `.env`; reading it again through from_data_dir keeps
+    // one rule for MIMO2CODEX_PROVIDERS_FILE and providers.json.
+    let sources = ProviderSources::from_data_dir(
+        data_dir,
+        env.clone().into_iter(),
         // The flag or real env var first, then the .env file's value.
-        default_provider: common
+        common
             .provider
             .clone()
             .or_else(|| env.get("MIMO2CODEX_DEFAULT_PROVIDER").cloned())
             .filter(|p| !p.trim().is_empty()),
-    };
+    )
+    .map_err(|e| e.to_string())?;
     ProviderRegistry::load(&sources).map_err(|e| e.to_string())
 }
 

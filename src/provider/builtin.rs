@@ -203,7 +203,6 @@ fn deepseek() -> ProviderProfile {
         echo_reasoning_content: true,
         reasoning_effort: EffortSupport::LowMediumHigh,
         drop_sampling_when_thinking: true,
-        strict_tool_schemas: true,
         ..builtin_quirks()
     };
     let base = "https://api.deepseek.com/v1";
@@ -232,7 +231,6 @@ fn kimi() -> ProviderProfile {
     let quirks = Quirks {
         thinking_param: ThinkingParam::None,
         echo_reasoning_content: true,
-        strict_tool_schemas: true,
         stream_usage_option: true,
         ..builtin_quirks()
     };
@@ -298,7 +296,6 @@ fn minimax() -> ProviderProfile {
     let quirks = Quirks {
         thinking_param: ThinkingParam::None,
         think_tags_in_content: true,
-        system_only_at_start: true,
         stream_usage_option: true,
         ..builtin_quirks()
     };
@@ -348,8 +345,6 @@ mod tests {
             (q.drop_sampling_when_thinking, "drop_sampling"),
             (q.think_tags_in_content, "think_tags"),
             (q.tool_choice_auto_only, "tool_choice_auto_only"),
-            (q.strict_tool_schemas, "strict_tool_schemas"),
-            (q.system_only_at_start, "system_only_at_start"),
             (q.omit_tool_strict, "omit_tool_strict"),
             (q.stream_usage_option, "stream_usage_option"),
         ];
@@ -357,9 +352,9 @@ mod tests {
         f
     }
 
-    /// DESIGN §5 as data. Exact sets for vendor-specific quirks; for the three the permissive
+    /// DESIGN §5 as data. Exact sets for vendor-specific quirks; for the two the permissive
     /// defaults switch on everywhere, the listed vendors must have them.
-    const EXACT: [(&str, &[&str]); 10] = [
+    const EXACT: [(&str, &[&str]); 9] = [
         ("thinking_type", &["mimo", "deepseek", "glm"]),
         ("enable_thinking", &["qwen"]),
         ("thinking_by_model", &["kimi", "minimax", "sensenova"]),
@@ -369,10 +364,8 @@ mod tests {
         ("drop_sampling", &["deepseek"]),
         ("think_tags", &["minimax"]),
         ("tool_choice_auto_only", &["mimo"]),
-        ("strict_tool_schemas", &["deepseek", "kimi"]),
     ];
-    const AT_LEAST: [(&str, &[&str]); 3] = [
-        ("system_only_at_start", &["minimax"]),
+    const AT_LEAST: [(&str, &[&str]); 2] = [
         ("omit_tool_strict", &["mimo"]),
         ("stream_usage_option", &["kimi", "minimax"]),
     ];

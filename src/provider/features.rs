@@ -24,7 +24,11 @@ pub struct FeatureNote {
 }
 
 /// Node switches whose behaviour is built in here or does not exist.
-const IGNORED_NODE_FEATURES: [&str; 5] = [
+const IGNORED_NODE_FEATURES: [&str; 8] = [
+    // Always applied for every provider: one leading system message, normalised tool schemas.
+    "systemOnlyAtStart",
+    "mergeSystemMessages",
+    "strictToolSchemas",
     "forceParallelToolCalls",
     "dropNullContent",
     "dropToolChoiceAuto",
@@ -128,7 +132,6 @@ pub fn apply_features(
             "echoReasoningContent" => q.echo_reasoning_content = flag(k, value)?,
             "dropSamplingWhenThinking" => q.drop_sampling_when_thinking = flag(k, value)?,
             "thinkTagsInContent" | "extractThinkTags" => q.think_tags_in_content = flag(k, value)?,
-            "systemOnlyAtStart" | "mergeSystemMessages" => q.system_only_at_start = flag(k, value)?,
             "toolChoiceAutoOnly" => q.tool_choice_auto_only = flag(k, value)?,
             "omitToolStrict" | "dropNullStrict" => q.omit_tool_strict = flag(k, value)?,
             "streamUsageOption" => q.stream_usage_option = flag(k, value)?,
@@ -136,7 +139,6 @@ pub fn apply_features(
             "jsonSchemaResponseFormat" => q.json_schema_response_format = flag(k, value)?,
             "dropResponseFormat" => q.json_schema_response_format = !flag(k, value)?,
             "hostedTools" | "webSearch" => q.hosted_tools = flag(k, value)?,
-            "strictToolSchemas" => q.strict_tool_schemas = flag(k, value)?,
             "dropReasoningEffort" => {
                 if flag(k, value)? {
                     q.reasoning_effort = EffortSupport::Omit;
@@ -198,7 +200,7 @@ mod tests {
     fn presets_take_builtin_quirks_and_switches_override_them() {
         let (q, _) = apply(json!({"minimaxCompat": true, "thinkTagsInContent": false}));
         let q = q.expect("valid");
-        assert!(q.system_only_at_start && !q.think_tags_in_content);
+        assert!(q.stream_usage_option && !q.think_tags_in_content);
         let (q, _) = apply(json!({"enhanceErrorPreset": "sensenova"}));
         let sensenova = builtin_profile("sensenova").expect("built-in");
         assert_eq!(q.expect("valid"), sensenova.quirks);

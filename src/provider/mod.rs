@@ -81,8 +81,6 @@ pub struct Quirks {
     pub drop_sampling_when_thinking: bool,
     /// Reasoning arrives as `<think>…</think>` inside `content` (MiniMax, some self-hosted).
     pub think_tags_in_content: bool,
-    /// Only one system message, and only at the start (MiniMax error 2013).
-    pub system_only_at_start: bool,
     /// Longest tool name the upstream accepts.
     pub max_tool_name_len: usize,
     /// Only `tool_choice: "auto"` is accepted (MiMo); anything else is dropped.
@@ -95,9 +93,6 @@ pub struct Quirks {
     pub json_schema_response_format: bool,
     /// Hosted tools (`web_search`, …) may be forwarded; chat upstreams almost never support them.
     pub hosted_tools: bool,
-    /// Tool `parameters` must be a plain object schema: null, `type: null` and a top-level
-    /// `oneOf`/`anyOf` are rejected (DeepSeek, Kimi, Azure).
-    pub strict_tool_schemas: bool,
 }
 
 impl Default for Quirks {
@@ -109,14 +104,12 @@ impl Default for Quirks {
             reasoning_effort: EffortSupport::Omit,
             drop_sampling_when_thinking: false,
             think_tags_in_content: false,
-            system_only_at_start: true,
             max_tool_name_len: 64,
             tool_choice_auto_only: false,
             omit_tool_strict: true,
             stream_usage_option: true,
             json_schema_response_format: true,
             hosted_tools: false,
-            strict_tool_schemas: false,
         }
     }
 }

@@ -131,17 +131,20 @@ async fn healthz(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 async fn list_models(State(state): State<AppState>) -> Json<serde_json::Value> {
     let settings = state.handle.settings();
-    let mut data = Vec::new();
-    for provider in settings.registry.providers() {
-        for model in &provider.models {
-            data.push(json!({
+    let data: Vec<serde_json::Value> = settings
+        .registry
+        .list_models()
+        .into_iter()
+        .map(|(provider, model)| {
+            json!({
                 "id": model.id,
                 "object": "model",
                 "created": 0,
-                "owned_by": provider.id,
-            }));
-        }
-    }
+                "owned_by": provider,
+                "context_window": model.context_window,
+            })
+        })
+        .collect();
     Json(json!({"object": "list", "data": data}))
 }
 

@@ -52,7 +52,7 @@ pub fn translate_history(
         emitted_calls: HashSet::new(),
         out: History::default(),
         turn: Turn::default(),
-        thinking_on: opts.thinking && opts.model.reasoning,
+        thinking_on: super::effective_thinking(opts.quirks, opts.model, opts.thinking),
     };
     for (i, item) in input.iter().enumerate() {
         let obj = item.as_object().ok_or_else(|| TranslateError::BadField {

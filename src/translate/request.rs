@@ -270,7 +270,7 @@ fn apply_generation_params(
     notes: &mut Notes,
 ) {
     let quirks = opts.quirks;
-    let thinking_on = opts.thinking && opts.model.reasoning;
+    let thinking_on = super::effective_thinking(quirks, opts.model, opts.thinking);
     if let Some(max) = req.get("max_output_tokens").and_then(Value::as_u64) {
         let cap = u64::from(opts.model.max_output_tokens);
         let max = if cap > 0 && max > cap {

@@ -292,6 +292,7 @@ fn effort_is_clamped_per_support_and_only_while_thinking() {
     let r = json!({"input": "hi", "reasoning": {"effort": "xhigh", "summary": "auto"}});
     let lmh = Quirks {
         reasoning_effort: EffortSupport::LowMediumHigh,
+        thinking_param: ThinkingParam::ThinkingType,
         ..Quirks::default()
     };
     assert_eq!(
@@ -373,6 +374,7 @@ fn sampling_is_dropped_only_while_thinking_with_quirk() {
     let r = json!({"input": "hi", "temperature": 0.2, "top_p": 0.9});
     let ds = Quirks {
         drop_sampling_when_thinking: true,
+        thinking_param: ThinkingParam::ThinkingType,
         ..Quirks::default()
     };
     let plan = run_with(&r, &ds, &model("m"), true);

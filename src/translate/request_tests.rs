@@ -240,8 +240,12 @@ fn foreign_reasoning_falls_back_to_readable_text() {
     ours["input"][4]["encrypted_content"] = json!(encode_reasoning("upstream thoughts"));
     let plan = run(&ours);
     assert_eq!(msgs(&plan)[3]["reasoning_content"], "upstream thoughts");
-    // Thinking off: no reasoning is sent at all.
-    let plan = run_with(&ours, &Quirks::default(), &model("m"), false);
+    // Thinking switched off: no reasoning is sent at all.
+    let switchable = Quirks {
+        thinking_param: ThinkingParam::ThinkingType,
+        ..Quirks::default()
+    };
+    let plan = run_with(&ours, &switchable, &model("m"), false);
     assert!(msgs(&plan)[3].get("reasoning_content").is_none());
     // A model that does not reason never gets it either.
     let plain = ModelInfo {
@@ -405,6 +409,7 @@ fn placeholder_only_with_echo_quirk_and_thinking() {
     let req = fixture!("request-13-resumed-second-turn.json");
     let echo = Quirks {
         echo_reasoning_content: true,
+        thinking_param: ThinkingParam::ThinkingType,
         ..Quirks::default()
     };
     let plan = run_with(&req, &echo, &model("m"), true);

@@ -96,9 +96,14 @@ impl UpstreamFailure {
                  Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or unset HTTPS_PROXY/HTTP_PROXY to go direct.",
                 self.proxy.as_deref().unwrap_or("?")
             ),
+            FailureKind::ConnectRefused { by_proxy: false } if is_local_host(host) => format!(
+                "upstream {provider} at {host} refused the connection (ECONNREFUSED): nothing is listening there. \
+                 Start the local server (Ollama, vLLM, LM Studio) or fix the port in the provider's base URL."
+            ),
             FailureKind::ConnectRefused { by_proxy: false } => format!(
                 "upstream {provider} at {host} refused the connection (ECONNREFUSED). \
-                 Check the provider's base URL, or that the local server (Ollama, vLLM, LM Studio) is running."
+                 Check the host and port in the provider's base URL; if your network needs a proxy, \
+                 set HTTPS_PROXY (e.g. http://127.0.0.1:7890) and restart mimo2codex."
             ),
             FailureKind::NotFound => format!(
                 "cannot resolve {host} for provider {provider} (ENOTFOUND). Check the base URL spelling and your DNS; \
@@ -122,16 +127,36 @@ impl UpstreamFailure {
                  install its CA certificate in the OS trust store. mimo2codex never disables certificate checks.",
                 tls_code(detail)
             ),
-            FailureKind::Http { status: 401 | 403, body, .. } => format!(
-                "{provider} rejected the API key (HTTP {}): {}. Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
-                self.status().unwrap_or(401),
+            FailureKind::Http { status: 401, body, .. } => format!(
+                "{provider} rejected the API key (HTTP 401): {}. Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
                 short(body),
                 self.key_env
             ),
-            FailureKind::Http { status: 429, body, retry_after } => format!(
-                "{provider} rate limit reached (HTTP 429): {}. Please try again in {}s.",
+            FailureKind::Http { status: 403, body, .. } => format!(
+                "{provider} refused the request (HTTP 403): {}. The key in {} may be invalid or not allowed to use this model \
+                 (or this region): check it in the provider's console, set a valid key (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
                 short(body),
-                retry_after.unwrap_or(20)
+                self.key_env
+            ),
+            // "try again in Ns" is the phrase Codex reads its retry delay from; never invent N.
+            FailureKind::Http { status: 429, body, retry_after } => match retry_after {
+                Some(secs) => format!(
+                    "{provider} rate limit reached (HTTP 429): {}. Please try again in {secs}s.",
+                    short(body)
+                ),
+                None => format!(
+                    "{provider} rate limit reached (HTTP 429): {}. Please try again later, or lower concurrency.",
+                    short(body)
+                ),
+            },
+            FailureKind::Http { status: 404, body, .. } => format!(
+                "{provider} answered HTTP 404 from {host}{via}: {}. Check the provider's base URL (it usually ends in /v1) and the model name.",
+                short(body)
+            ),
+            FailureKind::Http { status, body, .. } if *status >= 500 => format!(
+                "{provider} answered HTTP {status} from {host}{via}: {}. The provider's server failed, not mimo2codex: \
+                 try again in a moment, or switch model or provider if it persists.",
+                short(body)
             ),
             FailureKind::Http { status, body, .. } => format!(
                 "{provider} answered HTTP {status} from {host}{via}: {}",
@@ -204,6 +229,18 @@ impl fmt::Display for UpstreamFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message())
     }
+}
+
+/// `localhost`, a loopback IP or `[::1]` (with or without a port): a local model server.
+fn is_local_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn is_context_overflow(lower_body: &str) -> bool {
@@ -364,6 +401,21 @@ mod tests {
     }
 
     #[test]
+    fn refused_upstream_hint_depends_on_local_or_remote_host() {
+        let mut f = failure(FailureKind::ConnectRefused { by_proxy: false });
+        f.proxy = None;
+        let remote = f.message();
+        assert!(remote.contains("api.deepseek.com") && remote.contains("HTTPS_PROXY"), "{remote}");
+        assert!(!remote.contains("Ollama"), "{remote}");
+        for url in ["http://127.0.0.1:11434/v1/chat/completions", "http://localhost:8000/v1", "http://[::1]:1234/v1"] {
+            f.url = url.into();
+            let local = f.message();
+            assert!(local.contains("Ollama") && local.contains("nothing is listening"), "{url}: {local}");
+        }
+        assert!(is_local_host("127.0.0.1:8080") && is_local_host("[::1]") && !is_local_host("api.deepseek.com:443"));
+    }
+
+    #[test]
     fn auth_failure_names_the_key_variable() {
         let f = failure(FailureKind::Http {
             status: 401,
@@ -372,6 +424,25 @@ mod tests {
         });
         let m = f.message();
         assert!(m.contains("DS_API_KEY") && m.contains("deepseek") && m.contains("Authentication Fails"), "{m}");
+    }
+
+    #[test]
+    fn forbidden_and_server_errors_say_what_to_do() {
+        let http = |status, body: &str| {
+            failure(FailureKind::Http {
+                status,
+                body: body.into(),
+                retry_after: None,
+            })
+            .message()
+        };
+        let m = http(403, r#"{"error":{"message":"unsupported region"}}"#);
+        assert!(m.contains("HTTP 403") && m.contains("unsupported region") && m.contains("DS_API_KEY"), "{m}");
+        assert!(!m.contains("rejected the API key"), "{m}");
+        let m = http(503, "Service Unavailable");
+        assert!(m.contains("HTTP 503") && m.contains("not mimo2codex"), "{m}");
+        let m = http(404, "Not Found");
+        assert!(m.contains("base URL"), "{m}");
     }
 
     #[test]
