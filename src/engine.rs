@@ -140,8 +140,13 @@ impl RunningEngine {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await.is_err() {
-            tracing::warn!("in-flight requests did not finish within {SHUTDOWN_GRACE:?}; closing them");
+        if tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "in-flight requests did not finish within {SHUTDOWN_GRACE:?}; closing them"
+            );
             self.task.abort();
         }
     }

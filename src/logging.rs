@@ -37,10 +37,9 @@ pub fn default_filter() -> String {
 /// Installs the global subscriber. `filter` follows `RUST_LOG` syntax (`MIMO2CODEX_LOG` or `RUST_LOG`
 /// usually supply it). A log file that cannot be opened is reported, never fatal.
 pub fn init(data_dir: &Path, filter: Option<&str>) -> LogGuard {
-    let filter_text = filter
-        .map(str::to_string)
-        .unwrap_or_else(default_filter);
-    let make_filter = || EnvFilter::try_new(&filter_text).unwrap_or_else(|_| EnvFilter::new(default_filter()));
+    let filter_text = filter.map(str::to_string).unwrap_or_else(default_filter);
+    let make_filter =
+        || EnvFilter::try_new(&filter_text).unwrap_or_else(|_| EnvFilter::new(default_filter()));
     let stderr_layer = fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
@@ -106,7 +105,10 @@ mod tests {
             rotate.write_all(line.as_bytes()).expect("write");
         }
         rotate.flush().expect("flush");
-        assert_eq!(std::fs::read_to_string(&path).expect("current"), "third line\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("current"),
+            "third line\n"
+        );
         assert_eq!(
             std::fs::read_to_string(dir.path().join("mimo2codex.log.1")).expect("rotated"),
             "second line\n"

@@ -51,7 +51,11 @@ fn find_pid(port: u16) -> Option<u32> {
     }
     let targets: Vec<String> = inodes.iter().map(|i| format!("socket:[{i}]")).collect();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
@@ -107,12 +111,14 @@ fn find_pid(port: u16) -> Option<u32> {
         .output()
         .ok()?;
     let suffix = format!(":{port}");
-    String::from_utf8_lossy(&out.stdout).lines().find_map(|line| {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        (cols.len() >= 5 && cols[1].ends_with(&suffix) && cols[3] == "LISTENING")
-            .then(|| cols[4].parse().ok())
-            .flatten()
-    })
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() >= 5 && cols[1].ends_with(&suffix) && cols[3] == "LISTENING")
+                .then(|| cols[4].parse().ok())
+                .flatten()
+        })
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]

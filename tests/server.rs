@@ -63,7 +63,13 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.expect("json error body");
-    assert!(v["error"]["message"].as_str().unwrap_or("").contains("not valid JSON"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not valid JSON"),
+        "{v}"
+    );
     healthy(&base).await;
 
     let r = c
@@ -75,7 +81,13 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 415);
     let v: Value = r.json().await.expect("json");
-    assert!(v["error"]["message"].as_str().unwrap_or("").contains("application/json"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("application/json"),
+        "{v}"
+    );
 
     let r = c
         .post(format!("{base}/responses"))
@@ -87,7 +99,13 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 403, "a foreign Host header is DNS rebinding");
     let v: Value = r.json().await.expect("json");
-    assert!(v["error"]["message"].as_str().unwrap_or("").contains("attacker.example"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("attacker.example"),
+        "{v}"
+    );
 
     let r = c.get(format!("{base}/nowhere")).send().await.expect("send");
     assert_eq!(r.status(), 404);
@@ -110,9 +128,19 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 200);
     let events = parse_sse(&r.text().await.expect("body"));
-    assert_eq!(terminal(&events).map(|e| e["type"].clone()), Some(json!("response.completed")));
-    let last = fake.requests().last().cloned().expect("upstream saw the request");
-    assert!(!last.body.to_string().contains("hologram"), "unknown items never go upstream");
+    assert_eq!(
+        terminal(&events).map(|e| e["type"].clone()),
+        Some(json!("response.completed"))
+    );
+    let last = fake
+        .requests()
+        .last()
+        .cloned()
+        .expect("upstream saw the request");
+    assert!(
+        !last.body.to_string().contains("hologram"),
+        "unknown items never go upstream"
+    );
     healthy(&base).await;
     engine.shutdown().await;
 }
@@ -145,7 +173,13 @@ async fn oversized_body_is_413_with_the_limit_named() {
         .expect("send");
     assert_eq!(r.status(), 413);
     let v: Value = r.json().await.expect("json");
-    assert!(v["error"]["message"].as_str().unwrap_or("").contains("1 MiB"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("1 MiB"),
+        "{v}"
+    );
     assert_eq!(fake.hits(), 0);
     healthy(&base).await;
     running.shutdown().await;
@@ -172,9 +206,15 @@ async fn port_in_use_names_the_port_the_holder_and_the_flag() {
     .expect("second bind must fail");
     assert!(matches!(err, EngineError::PortInUse { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains(&port.to_string()) && text.contains("--port"), "{text}");
+    assert!(
+        text.contains(&port.to_string()) && text.contains("--port"),
+        "{text}"
+    );
     #[cfg(target_os = "linux")]
-    assert!(text.contains(&format!("pid {}", std::process::id())), "{text}");
+    assert!(
+        text.contains(&format!("pid {}", std::process::id())),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -204,7 +244,10 @@ async fn unreachable_upstream_is_a_502_naming_the_code_and_the_fix() {
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["error"]["code"], "ECONNREFUSED", "{v}");
     let m = v["error"]["message"].as_str().unwrap_or("");
-    assert!(m.contains(&format!("127.0.0.1:{closed}")) && m.contains("refused"), "{m}");
+    assert!(
+        m.contains(&format!("127.0.0.1:{closed}")) && m.contains("refused"),
+        "{m}"
+    );
     engine.shutdown().await;
 }
 
@@ -225,7 +268,10 @@ async fn auth_failure_names_the_provider_and_the_key_variable() {
     let v: Value = r.json().await.expect("json");
     let m = v["error"]["message"].as_str().unwrap_or("");
     assert!(m.contains("deepseek") && m.contains("DS_API_KEY"), "{m}");
-    assert!(!m.contains("sk-wrong-key"), "the key itself is never echoed: {m}");
+    assert!(
+        !m.contains("sk-wrong-key"),
+        "the key itself is never echoed: {m}"
+    );
     engine.shutdown().await;
 }
 
@@ -295,7 +341,12 @@ async fn models_and_chat_passthrough_are_routed() {
         .json()
         .await
         .expect("json");
-    let ids: Vec<&str> = v["data"].as_array().expect("data").iter().filter_map(|m| m["id"].as_str()).collect();
+    let ids: Vec<&str> = v["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
     assert!(ids.contains(&"deepseek-v4-pro"), "{ids:?}");
 
     // `deepseek-chat` is an alias: the upstream must see the real model id.
@@ -308,10 +359,20 @@ async fn models_and_chat_passthrough_are_routed() {
         .expect("send");
     assert_eq!(r.status(), 200);
     let text = r.text().await.expect("body");
-    assert!(text.contains("chat.completion.chunk") && text.contains("[DONE]"), "{text}");
+    assert!(
+        text.contains("chat.completion.chunk") && text.contains("[DONE]"),
+        "{text}"
+    );
     let last = fake.requests().last().cloned().expect("request");
     assert_ne!(last.body["model"], "deepseek-chat");
-    assert!(last.body["model"].as_str().unwrap_or("").starts_with("deepseek-v4"), "{}", last.body["model"]);
+    assert!(
+        last.body["model"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("deepseek-v4"),
+        "{}",
+        last.body["model"]
+    );
     engine.shutdown().await;
 }
 
@@ -353,7 +414,9 @@ async fn slow_upstream(dropped: Arc<AtomicUsize>) -> std::net::SocketAddr {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -402,7 +465,10 @@ async fn client_disconnect_aborts_the_upstream_stream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reasoning_round_trips_through_encrypted_content() {
     let fake = FakeUpstream::start(Profile::deepseek()).await;
-    fake.push(Script::tool_call("call_1", "exec_command", r#"{"cmd":"ls"}"#).reasoning("I should list files"));
+    fake.push(
+        Script::tool_call("call_1", "exec_command", r#"{"cmd":"ls"}"#)
+            .reasoning("I should list files"),
+    );
     fake.push(Script::text("done"));
     let engine = TestEngine::start("deepseek", &fake, true).await;
     let fixture = support::codex_request_body("request-02-shell-first.json");

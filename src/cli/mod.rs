@@ -35,7 +35,12 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
     /// Address to listen on. Anything but loopback also disables the Host-header check.
-    #[arg(long, global = true, env = "MIMO2CODEX_HOST", default_value = "127.0.0.1")]
+    #[arg(
+        long,
+        global = true,
+        env = "MIMO2CODEX_HOST",
+        default_value = "127.0.0.1"
+    )]
     pub host: String,
     /// Port to listen on.
     #[arg(long, global = true, env = "MIMO2CODEX_PORT", default_value_t = DEFAULT_PORT)]
@@ -50,7 +55,12 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "MIMO2CODEX_DISABLE_THINKING")]
     pub disable_thinking: bool,
     /// Largest request body accepted, in MiB.
-    #[arg(long, global = true, env = "MIMO2CODEX_BODY_LIMIT_MB", default_value_t = 64)]
+    #[arg(
+        long,
+        global = true,
+        env = "MIMO2CODEX_BODY_LIMIT_MB",
+        default_value_t = 64
+    )]
     pub body_limit_mb: usize,
     /// Log filter (RUST_LOG syntax), e.g. `debug` or `info,mimo2codex=debug`.
     #[arg(long, global = true, env = "MIMO2CODEX_LOG")]

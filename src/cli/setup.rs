@@ -14,7 +14,10 @@ pub fn init(data_dir: &Path) -> i32 {
     }
     let env_path = data_dir.join(".env");
     if env_path.exists() {
-        println!("kept     {} (already exists, not overwritten)", env_path.display());
+        println!(
+            "kept     {} (already exists, not overwritten)",
+            env_path.display()
+        );
     } else {
         match write_private(&env_path, env_template()) {
             Ok(()) => println!("created  {} — put your API keys there", env_path.display()),
@@ -59,13 +62,24 @@ pub fn print_config(common: &CommonArgs, data_dir: &Path) -> i32 {
             return EXIT_CONFIG;
         }
     };
-    print!("{}", codex_snippet(&common.host, common.port, &registry.default_provider().default_model));
+    print!(
+        "{}",
+        codex_snippet(
+            &common.host,
+            common.port,
+            &registry.default_provider().default_model
+        )
+    );
     0
 }
 
 /// The snippet itself (pure, tested).
 pub fn codex_snippet(host: &str, port: u16, model: &str) -> String {
-    let host = if host == "0.0.0.0" || host == "::" { "127.0.0.1" } else { host };
+    let host = if host == "0.0.0.0" || host == "::" {
+        "127.0.0.1"
+    } else {
+        host
+    };
     format!(
         "# Add to ~/.codex/config.toml (or $CODEX_HOME/config.toml) — points Codex at mimo2codex\n\
 model_provider = \"mimo2codex\"\n\
@@ -93,7 +107,10 @@ mod tests {
             parsed["model_providers"]["mimo2codex"]["base_url"].as_str(),
             Some("http://127.0.0.1:9999/v1")
         );
-        assert_eq!(parsed["model_providers"]["mimo2codex"]["wire_api"].as_str(), Some("responses"));
+        assert_eq!(
+            parsed["model_providers"]["mimo2codex"]["wire_api"].as_str(),
+            Some("responses")
+        );
     }
 
     #[test]
@@ -112,7 +129,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(fresh.join(".env")).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(fresh.join(".env"))
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

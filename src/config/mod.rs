@@ -47,7 +47,10 @@ mod tests {
 
     #[test]
     fn explicit_data_dir_wins() {
-        assert_eq!(resolve_data_dir(Some(Path::new("/x/y"))), PathBuf::from("/x/y"));
+        assert_eq!(
+            resolve_data_dir(Some(Path::new("/x/y"))),
+            PathBuf::from("/x/y")
+        );
         assert!(resolve_data_dir(None).ends_with(".mimo2codex"));
     }
 }

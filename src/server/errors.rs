@@ -6,7 +6,12 @@ use axum::Json;
 use serde_json::json;
 
 /// `{"error": {"message", "type", "code"}}` with a status.
-pub fn json_error(status: StatusCode, kind: &str, code: &str, message: impl Into<String>) -> Response {
+pub fn json_error(
+    status: StatusCode,
+    kind: &str,
+    code: &str,
+    message: impl Into<String>,
+) -> Response {
     let body = json!({
         "error": {
             "message": message.into(),

@@ -59,7 +59,14 @@ pub async fn chat_completions(
         }
         None => return bad_request("request body must be a JSON object"),
     }
-    forward(&settings, &route, &client_model, "chat/completions", &request).await
+    forward(
+        &settings,
+        &route,
+        &client_model,
+        "chat/completions",
+        &request,
+    )
+    .await
 }
 
 async fn forward(
@@ -74,7 +81,11 @@ async fn forward(
         Err(err) => return bad_request(format!("cannot encode the request: {err}")),
     };
     let started = std::time::Instant::now();
-    match settings.upstream.post_json(&route.provider, path, body).await {
+    match settings
+        .upstream
+        .post_json(&route.provider, path, body)
+        .await
+    {
         Ok(response) => {
             let content_type = response
                 .headers()
@@ -87,7 +98,9 @@ async fn forward(
                 "passthrough {path} {client_model} → {} headers received",
                 route.upstream_model
             );
-            let stream = response.bytes_stream().map(|r| r.map_err(std::io::Error::other));
+            let stream = response
+                .bytes_stream()
+                .map(|r| r.map_err(std::io::Error::other));
             (
                 StatusCode::OK,
                 [(header::CONTENT_TYPE, content_type)],

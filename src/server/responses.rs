@@ -127,9 +127,8 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             });
         }
     };
-    serde_json::from_slice::<Value>(&bytes).map_err(|err| {
-        bad_request(format!("request body is not valid JSON: {err}"))
-    })
+    serde_json::from_slice::<Value>(&bytes)
+        .map_err(|err| bad_request(format!("request body is not valid JSON: {err}")))
 }
 
 fn log_fallback(route: &RouteDecision, client_model: &str) {
@@ -158,8 +157,14 @@ fn missing_key(route: &RouteDecision) -> Option<Response> {
     ))
 }
 
-pub fn failure_context(route: &RouteDecision, upstream: &crate::upstream::Upstream) -> UpstreamFailure {
-    let url = format!("{}/chat/completions", route.provider.base_url.trim_end_matches('/'));
+pub fn failure_context(
+    route: &RouteDecision,
+    upstream: &crate::upstream::Upstream,
+) -> UpstreamFailure {
+    let url = format!(
+        "{}/chat/completions",
+        route.provider.base_url.trim_end_matches('/')
+    );
     let host = crate::upstream::host_of(&url);
     UpstreamFailure {
         kind: FailureKind::Other {
@@ -221,7 +226,8 @@ pub fn failure_reply(
             sse_events(events)
         }
         CodexReply::Failed { code } => json_error(
-            StatusCode::from_u16(failure.status().unwrap_or(502)).unwrap_or(StatusCode::BAD_GATEWAY),
+            StatusCode::from_u16(failure.status().unwrap_or(502))
+                .unwrap_or(StatusCode::BAD_GATEWAY),
             "upstream_error",
             &code,
             message,

@@ -144,10 +144,7 @@ impl Pump {
                 }
                 Some(Err(err)) => StreamEnd::Failed {
                     code: "server_error".into(),
-                    message: format!(
-                        "{} sent a malformed event stream: {err}",
-                        self.log.provider
-                    ),
+                    message: format!("{} sent a malformed event stream: {err}", self.log.provider),
                 },
                 None => StreamEnd::Eof,
             };
@@ -175,7 +172,11 @@ fn encode(events: &[Value]) -> Bytes {
 }
 
 /// An SSE response fed by the upstream stream.
-pub fn sse_response(upstream: reqwest::Response, machine: StreamMachine, log: RequestLog) -> Response {
+pub fn sse_response(
+    upstream: reqwest::Response,
+    machine: StreamMachine,
+    log: RequestLog,
+) -> Response {
     let pump = Pump::new(upstream, machine, log);
     let body = futures_util::stream::unfold(pump, |mut pump| async move {
         let events = pump.next_events().await?;

@@ -78,7 +78,11 @@ impl UpstreamFailure {
     }
 
     fn host(&self) -> &str {
-        let rest = self.url.split_once("://").map(|(_, r)| r).unwrap_or(&self.url);
+        let rest = self
+            .url
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(&self.url);
         rest.split('/').next().unwrap_or(rest)
     }
 
@@ -244,9 +248,16 @@ fn is_local_host(host: &str) -> bool {
 }
 
 fn is_context_overflow(lower_body: &str) -> bool {
-    ["context length", "context_length", "maximum context", "too many tokens", "context window", "prompt is too long"]
-        .iter()
-        .any(|needle| lower_body.contains(needle))
+    [
+        "context length",
+        "context_length",
+        "maximum context",
+        "too many tokens",
+        "context window",
+        "prompt is too long",
+    ]
+    .iter()
+    .any(|needle| lower_body.contains(needle))
 }
 
 /// A vendor error body, trimmed to its message when it is OpenAI-shaped JSON.
@@ -274,7 +285,10 @@ fn tls_code(detail: &str) -> &'static str {
         "SELF_SIGNED_CERT_IN_CHAIN"
     } else if d.contains("unknownissuer") || d.contains("unknown issuer") {
         "UNABLE_TO_GET_ISSUER_CERT"
-    } else if d.contains("notvalidforname") || d.contains("not valid for name") || d.contains("hostname") {
+    } else if d.contains("notvalidforname")
+        || d.contains("not valid for name")
+        || d.contains("hostname")
+    {
         "ERR_TLS_CERT_ALTNAME_INVALID"
     } else if d.contains("expired") {
         "CERT_HAS_EXPIRED"
@@ -321,7 +335,9 @@ pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKi
             | std::io::ErrorKind::BrokenPipe
             | std::io::ErrorKind::UnexpectedEof => return FailureKind::ConnReset,
             std::io::ErrorKind::TimedOut => {
-                return FailureKind::TimedOut { phase: "connecting" }
+                return FailureKind::TimedOut {
+                    phase: "connecting",
+                }
             }
             _ => {}
         }
@@ -405,14 +421,28 @@ mod tests {
         let mut f = failure(FailureKind::ConnectRefused { by_proxy: false });
         f.proxy = None;
         let remote = f.message();
-        assert!(remote.contains("api.deepseek.com") && remote.contains("HTTPS_PROXY"), "{remote}");
+        assert!(
+            remote.contains("api.deepseek.com") && remote.contains("HTTPS_PROXY"),
+            "{remote}"
+        );
         assert!(!remote.contains("Ollama"), "{remote}");
-        for url in ["http://127.0.0.1:11434/v1/chat/completions", "http://localhost:8000/v1", "http://[::1]:1234/v1"] {
+        for url in [
+            "http://127.0.0.1:11434/v1/chat/completions",
+            "http://localhost:8000/v1",
+            "http://[::1]:1234/v1",
+        ] {
             f.url = url.into();
             let local = f.message();
-            assert!(local.contains("Ollama") && local.contains("nothing is listening"), "{url}: {local}");
+            assert!(
+                local.contains("Ollama") && local.contains("nothing is listening"),
+                "{url}: {local}"
+            );
         }
-        assert!(is_local_host("127.0.0.1:8080") && is_local_host("[::1]") && !is_local_host("api.deepseek.com:443"));
+        assert!(
+            is_local_host("127.0.0.1:8080")
+                && is_local_host("[::1]")
+                && !is_local_host("api.deepseek.com:443")
+        );
     }
 
     #[test]
@@ -423,7 +453,12 @@ mod tests {
             retry_after: None,
         });
         let m = f.message();
-        assert!(m.contains("DS_API_KEY") && m.contains("deepseek") && m.contains("Authentication Fails"), "{m}");
+        assert!(
+            m.contains("DS_API_KEY")
+                && m.contains("deepseek")
+                && m.contains("Authentication Fails"),
+            "{m}"
+        );
     }
 
     #[test]
@@ -437,10 +472,16 @@ mod tests {
             .message()
         };
         let m = http(403, r#"{"error":{"message":"unsupported region"}}"#);
-        assert!(m.contains("HTTP 403") && m.contains("unsupported region") && m.contains("DS_API_KEY"), "{m}");
+        assert!(
+            m.contains("HTTP 403") && m.contains("unsupported region") && m.contains("DS_API_KEY"),
+            "{m}"
+        );
         assert!(!m.contains("rejected the API key"), "{m}");
         let m = http(503, "Service Unavailable");
-        assert!(m.contains("HTTP 503") && m.contains("not mimo2codex"), "{m}");
+        assert!(
+            m.contains("HTTP 503") && m.contains("not mimo2codex"),
+            "{m}"
+        );
         let m = http(404, "Not Found");
         assert!(m.contains("base URL"), "{m}");
     }
@@ -473,8 +514,14 @@ mod tests {
                 code: "insufficient_quota".into()
             }
         );
-        assert!(matches!(http(400, "bad field"), CodexReply::Status { status: 400, .. }));
-        assert!(matches!(http(503, "down"), CodexReply::Status { status: 502, .. }));
+        assert!(matches!(
+            http(400, "bad field"),
+            CodexReply::Status { status: 400, .. }
+        ));
+        assert!(matches!(
+            http(503, "down"),
+            CodexReply::Status { status: 502, .. }
+        ));
         let m = failure(FailureKind::Http {
             status: 429,
             body: "slow".into(),
@@ -486,8 +533,14 @@ mod tests {
 
     #[test]
     fn tls_details_get_node_style_codes() {
-        assert_eq!(tls_code("invalid peer certificate: UnknownIssuer"), "UNABLE_TO_GET_ISSUER_CERT");
+        assert_eq!(
+            tls_code("invalid peer certificate: UnknownIssuer"),
+            "UNABLE_TO_GET_ISSUER_CERT"
+        );
         assert_eq!(tls_code("certificate has expired"), "CERT_HAS_EXPIRED");
-        assert_eq!(tls_code("self-signed certificate in chain"), "SELF_SIGNED_CERT_IN_CHAIN");
+        assert_eq!(
+            tls_code("self-signed certificate in chain"),
+            "SELF_SIGNED_CERT_IN_CHAIN"
+        );
     }
 }

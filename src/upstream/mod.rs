@@ -102,7 +102,11 @@ impl Upstream {
     ) -> Result<reqwest::Response, UpstreamFailure> {
         let url = format!("{}/{}", provider.base_url.trim_end_matches('/'), path);
         let host = host_of(&url);
-        let proxy = self.config.route.proxy_for(&host).map(route::mask_proxy_url);
+        let proxy = self
+            .config
+            .route
+            .proxy_for(&host)
+            .map(route::mask_proxy_url);
         let fail = |kind| UpstreamFailure {
             kind,
             provider: provider.id.clone(),
@@ -166,7 +170,12 @@ impl Upstream {
     }
 
     /// How long to wait before the next attempt, or `None` when the budget is spent.
-    fn retry_wait(&self, failure: &UpstreamFailure, attempt: u32, spent: Duration) -> Option<Duration> {
+    fn retry_wait(
+        &self,
+        failure: &UpstreamFailure,
+        attempt: u32,
+        spent: Duration,
+    ) -> Option<Duration> {
         if attempt >= 3 {
             return None;
         }

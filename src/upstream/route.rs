@@ -103,7 +103,10 @@ pub fn mask_proxy_url(url: &str) -> String {
 /// NO_PROXY matching the way curl does it: exact host, or a domain suffix (`.example.com` / `example.com`),
 /// `*` for everything. Ports in entries are ignored.
 pub fn host_matches_no_proxy(host: &str, no_proxy: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
     no_proxy.split(',').map(str::trim).any(|entry| {
         if entry.is_empty() {
             return false;
@@ -187,7 +190,10 @@ mod tests {
         assert_eq!(r.proxy_for("[::1]"), None);
         assert_eq!(r.proxy_for("api.corp.example"), None);
         assert_eq!(r.proxy_for("intranet"), None);
-        assert_eq!(r.proxy_for("api.deepseek.com"), Some("http://127.0.0.1:7890"));
+        assert_eq!(
+            r.proxy_for("api.deepseek.com"),
+            Some("http://127.0.0.1:7890")
+        );
     }
 
     #[test]

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, every test target (unit, integration, real-Codex e2e).
+# Real-Codex tests need `npm ci` first (installs the pinned @openai/codex); MIMO2CODEX_SKIP_CODEX_E2E=1
+# skips them. Benches (harness = false) are compiled by clippy but not run here. Uses cargo-nextest
+# when installed (its closing "Summary" line is what CI reads).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+t0=$(date +%s)
+status=0
+step() {
+  local name=$1
+  shift
+  local s
+  s=$(date +%s)
+  echo "==> $name: $*"
+  if "$@"; then
+    echo "==> $name: ok ($(($(date +%s) - s))s)"
+  else
+    echo "==> $name: FAILED ($(($(date +%s) - s))s)"
+    status=1
+  fi
+}
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step fmt cargo fmt --all --check
+step clippy cargo clippy --all-targets -- -D warnings
+# Tests run even when fmt/clippy failed, so one run reports everything.
+step doctests cargo test --doc
+if cargo nextest --version >/dev/null 2>&1; then
+  step tests cargo nextest run --lib --bins --tests --no-fail-fast
+else
+  step tests cargo test --lib --bins --tests --no-fail-fast
+fi
+
+elapsed=$(($(date +%s) - t0))
+if [ "$status" -eq 0 ]; then
+  echo "test.sh: PASS (${elapsed}s)"
+else
+  echo "test.sh: FAIL (${elapsed}s)"
+fi
+exit "$status"
