@@ -104,8 +104,8 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             "invalid_request_error",
             "request_too_large",
             format!(
-                "request body is larger than the {} MiB limit; raise it with --body-limit-mb or start a new Codex session (/new) to shrink the history",
-                limit / (1024 * 1024)
+                "request body is larger than the {} limit; raise it with --body-limit-mb or start a new Codex session (/new) to shrink the history",
+                human_size(limit)
             ),
         )
     };
@@ -240,4 +240,25 @@ pub fn now_unix() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// `64 MiB`, `512 KiB`: the limit as a person would write it.
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+        format!("{} MiB", bytes / (1024 * 1024))
+    } else if bytes >= 1024 * 1024 {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_naturally() {
+        assert_eq!(super::human_size(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(super::human_size(512 * 1024), "512 KiB");
+        assert_eq!(super::human_size(1536 * 1024), "1.5 MiB");
+    }
 }

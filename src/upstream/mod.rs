@@ -176,7 +176,9 @@ impl Upstream {
         attempt: u32,
         spent: Duration,
     ) -> Option<Duration> {
-        if attempt >= 3 {
+        // Codex retries 5xx and 429 itself (DESIGN §4), so one extra attempt here is enough: more
+        // would multiply into dozens of upstream hits per turn.
+        if attempt >= 2 {
             return None;
         }
         let wait = match &failure.kind {
