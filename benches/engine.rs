@@ -86,7 +86,10 @@ impl Engine {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
             l.local_addr().expect("addr").port()
         };
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_mimo2codex"))
+        // MIMO2CODEX_BENCH_BIN runs another build (e.g. one with symbols, for a profiler).
+        let bin = std::env::var("MIMO2CODEX_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_mimo2codex").to_string());
+        let child = std::process::Command::new(bin)
             .args(["--port", &port.to_string(), "--data-dir"])
             .arg(dir.path())
             .env("GENERIC_BASE_URL", format!("http://{fake}/v1"))

@@ -12,11 +12,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use eventsource_stream::{Event, EventStreamError, Eventsource};
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::Value;
 
 use super::errors::json_error;
-use crate::translate::stream::{sse_frame, Usage};
+use crate::translate::events::write_sse_frame;
+use crate::translate::stream::Usage;
 use crate::translate::{StreamEnd, StreamMachine};
 use crate::upstream::failure::{classify_transport, UpstreamFailure};
 
@@ -100,73 +101,107 @@ impl Pump {
         }
     }
 
-    /// The next batch of Responses events, or `None` after the terminal one.
-    async fn next_events(&mut self) -> Option<Vec<Value>> {
-        if !self.started {
-            self.started = true;
-            return Some(self.machine.start());
+    /// Events for one upstream item; `Some(end)` when the upstream stream is over.
+    fn absorb(
+        &mut self,
+        item: Option<Result<Event, EventStreamError<reqwest::Error>>>,
+        out: &mut Vec<Value>,
+    ) -> Option<StreamEnd> {
+        match item {
+            Some(Ok(event)) => {
+                let data = event.data.trim();
+                if data == "[DONE]" {
+                    return Some(StreamEnd::Done);
+                }
+                if data.is_empty() {
+                    return None;
+                }
+                match serde_json::from_str::<Value>(data) {
+                    Ok(chunk) => out.extend(self.machine.push_chunk(&chunk)),
+                    Err(err) => tracing::warn!(
+                        provider = %self.log.provider,
+                        "skipping a malformed upstream chunk: {err}"
+                    ),
+                }
+                None
+            }
+            Some(Err(EventStreamError::Transport(err))) => {
+                let mut failure = self.log.failure_context.clone();
+                failure.kind = classify_transport(&err, failure.proxy.is_some());
+                tracing::warn!(provider = %self.log.provider, code = %failure.code(), "upstream stream failed: {}", failure.message());
+                Some(StreamEnd::Failed {
+                    code: "server_error".into(),
+                    message: format!("stream from upstream broke: {}", failure.message()),
+                })
+            }
+            Some(Err(err)) => Some(StreamEnd::Failed {
+                code: "server_error".into(),
+                message: format!(
+                    "{} sent a malformed event stream: {err}",
+                    self.log.provider
+                ),
+            }),
+            None => Some(StreamEnd::Eof),
         }
+    }
+
+    fn end(&mut self, end: StreamEnd, out: &mut Vec<Value>) {
+        self.finished = true;
+        out.extend(self.machine.finish(end));
+        let status = self
+            .machine
+            .final_response()
+            .and_then(|r| r.get("status"))
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        self.log.finish(&status, self.machine.usage());
+    }
+
+    /// The next batch of Responses events, or `None` after the terminal one.
+    ///
+    /// Waits for one upstream item, then takes every item that is already buffered without
+    /// waiting: a burst of upstream chunks becomes one write to Codex instead of one per chunk.
+    async fn next_events(&mut self) -> Option<Vec<Value>> {
         if self.finished {
             return None;
         }
-        loop {
-            let end = match self.events.next().await {
-                Some(Ok(event)) => {
-                    let data = event.data.trim();
-                    if data == "[DONE]" {
-                        StreamEnd::Done
-                    } else if data.is_empty() {
-                        continue;
-                    } else {
-                        match serde_json::from_str::<Value>(data) {
-                            Ok(chunk) => {
-                                let out = self.machine.push_chunk(&chunk);
-                                if out.is_empty() {
-                                    continue;
-                                }
-                                return Some(out);
-                            }
-                            Err(err) => {
-                                tracing::warn!(provider = %self.log.provider, "skipping a malformed upstream chunk: {err}");
-                                continue;
-                            }
-                        }
-                    }
+        let mut out = Vec::new();
+        if !self.started {
+            self.started = true;
+            out.extend(self.machine.start());
+        } else {
+            loop {
+                let item = self.events.next().await;
+                if let Some(end) = self.absorb(item, &mut out) {
+                    self.end(end, &mut out);
+                    return Some(out);
                 }
-                Some(Err(EventStreamError::Transport(err))) => {
-                    let mut failure = self.log.failure_context.clone();
-                    failure.kind = classify_transport(&err, failure.proxy.is_some());
-                    tracing::warn!(provider = %self.log.provider, code = %failure.code(), "upstream stream failed: {}", failure.message());
-                    StreamEnd::Failed {
-                        code: "server_error".into(),
-                        message: format!("stream from upstream broke: {}", failure.message()),
-                    }
+                if !out.is_empty() {
+                    break;
                 }
-                Some(Err(err)) => StreamEnd::Failed {
-                    code: "server_error".into(),
-                    message: format!("{} sent a malformed event stream: {err}", self.log.provider),
-                },
-                None => StreamEnd::Eof,
-            };
-            self.finished = true;
-            let out = self.machine.finish(end);
-            let status = self
-                .machine
-                .final_response()
-                .and_then(|r| r.get("status"))
-                .and_then(Value::as_str)
-                .unwrap_or("unknown")
-                .to_string();
-            self.log.finish(&status, self.machine.usage());
-            return Some(out);
+            }
         }
+        while out.len() < MAX_EVENTS_PER_WRITE {
+            let Some(item) = self.events.next().now_or_never() else {
+                break;
+            };
+            if let Some(end) = self.absorb(item, &mut out) {
+                self.end(end, &mut out);
+                break;
+            }
+        }
+        Some(out)
     }
 }
 
+/// Upper bound on events coalesced into one body chunk (keeps chunks and latency small).
+const MAX_EVENTS_PER_WRITE: usize = 256;
+
 fn encode(events: &[Value]) -> Bytes {
-    let mut out = String::new();
+    let mut out = Vec::with_capacity(events.len() * 160);
     for event in events {
-        out.push_str(&sse_frame(event));
+        write_sse_frame(&mut out, event);
     }
     Bytes::from(out)
 }
