@@ -223,10 +223,28 @@ fn responses_body() -> Bytes {
     Bytes::from(serde_json::to_vec(&body).expect("encode"))
 }
 
-fn chat_body() -> Bytes {
-    Bytes::from_static(
-        br#"{"model":"bench-model","stream":true,"messages":[{"role":"user","content":"hi"}]}"#,
-    )
+/// The chat body the engine sends upstream for `responses_body()`, so the direct baseline moves the
+/// same bytes and "added" is only the engine's own work.
+fn chat_body(responses: &Bytes) -> Bytes {
+    use mimo2codex::provider::{ModelInfo, Quirks};
+    use mimo2codex::translate::{request::responses_to_chat, TranslateOptions};
+    let request: serde_json::Value = serde_json::from_slice(responses).expect("request json");
+    let quirks = Quirks::default();
+    let model = ModelInfo {
+        id: "bench-model".into(),
+        ..ModelInfo::default()
+    };
+    let opts = TranslateOptions {
+        quirks: &quirks,
+        model: &model,
+        thinking: true,
+    };
+    let plan = responses_to_chat(&request, &opts).expect("translate");
+    Bytes::from(serde_json::to_vec(&plan.body).expect("encode"))
+}
+
+fn small_responses_body() -> Bytes {
+    Bytes::from_static(br#"{"model":"bench-model","stream":true,"input":[{"type":"message","role":"user","content":[{"type":"input_text","text":"hi"}]}]}"#)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -247,7 +265,7 @@ async fn main() {
     };
     let direct = Target {
         url: format!("http://{fake}/v1/chat/completions"),
-        body: chat_body(),
+        body: chat_body(&via_engine.body),
     };
     // Warm up both paths (connection pools, lazy init).
     run_load(&client, &via_engine, 4, 25).await;
@@ -290,18 +308,32 @@ async fn main() {
     }
 
     let n_cpu = scale(2000);
-    let cpu_before = cpu_seconds(pid);
-    let t = Instant::now();
-    run_load(&client, &via_engine, 4, n_cpu / 4).await;
-    let cpu = cpu_seconds(pid) - cpu_before;
     println!();
-    println!(
-        "engine CPU per streamed response: {:.3} ms ({} responses, {:.2} s engine CPU, {:.2} s wall)",
-        cpu * 1000.0 / n_cpu as f64,
-        n_cpu,
-        cpu,
-        t.elapsed().as_secs_f64()
-    );
+    for (label, target) in [
+        (
+            "Codex-sized request (fixture request-01)",
+            via_engine.clone(),
+        ),
+        (
+            "minimal request",
+            Target {
+                url: via_engine.url.clone(),
+                body: small_responses_body(),
+            },
+        ),
+    ] {
+        let cpu_before = cpu_seconds(pid);
+        let t = Instant::now();
+        run_load(&client, &target, 4, n_cpu / 4).await;
+        let cpu = cpu_seconds(pid) - cpu_before;
+        println!(
+            "engine CPU per streamed response, {label}: {:.3} ms ({} responses, {:.2} s engine CPU, {:.2} s wall)",
+            cpu * 1000.0 / n_cpu as f64,
+            n_cpu,
+            cpu,
+            t.elapsed().as_secs_f64()
+        );
+    }
 
     let n_soak = scale(10_000);
     let rss_before_soak = rss_kib(pid);

@@ -70,11 +70,17 @@ pub async fn create_response(
         Ok(b) => Bytes::from(b),
         Err(err) => return bad_request(format!("cannot encode the upstream request: {err}")),
     };
+    // The parsed request and its translation are several times the wire size; free them before
+    // waiting on the upstream, which for a thinking model can take seconds.
+    drop(request);
+    let client_stream = plan.client_stream;
+    let tool_names = plan.tool_names;
+    drop(plan.body);
     let start = StreamStart {
         response_id: format!("resp_{}", uuid::Uuid::new_v4().simple()),
         client_model: client_model.clone(),
         created_at: now_unix(),
-        tool_names: plan.tool_names.clone(),
+        tool_names,
         think_tags: provider.quirks.think_tags_in_content,
     };
     let upstream = settings
@@ -86,13 +92,13 @@ pub async fn create_response(
             let context = failure_context(&route, &settings.upstream);
             let log = RequestLog::new(&provider.id, &client_model, &route.upstream_model, context);
             let machine = StreamMachine::new(start);
-            if plan.client_stream {
+            if client_stream {
                 sse_response(response, machine, log)
             } else {
                 json_response(response, machine, log).await
             }
         }
-        Err(failure) => failure_reply(&failure, plan.client_stream, start, &client_model, &route),
+        Err(failure) => failure_reply(&failure, client_stream, start, &client_model, &route),
     }
 }
 

@@ -136,10 +136,7 @@ impl Pump {
             }
             Some(Err(err)) => Some(StreamEnd::Failed {
                 code: "server_error".into(),
-                message: format!(
-                    "{} sent a malformed event stream: {err}",
-                    self.log.provider
-                ),
+                message: format!("{} sent a malformed event stream: {err}", self.log.provider),
             }),
             None => Some(StreamEnd::Eof),
         }
