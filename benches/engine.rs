@@ -68,6 +68,9 @@ async fn start_fake() -> SocketAddr {
         .expect("bind fake");
     let addr = listener.local_addr().expect("fake addr");
     tokio::spawn(async move {
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let _ = axum::serve(listener, app).await;
     });
     addr
@@ -274,8 +277,9 @@ async fn main() {
     let idle_rss = rss_kib(pid);
 
     println!(
-        "mimo2codex engine benchmark — {CHUNKS} chunks per response, request body {} bytes",
-        via_engine.body.len()
+        "mimo2codex engine benchmark — {CHUNKS} chunks per response; Codex request {} bytes, translated chat request {} bytes",
+        via_engine.body.len(),
+        direct.body.len()
     );
     println!("| concurrency | direct p50 ms | direct p99 ms | engine p50 ms | engine p99 ms | added p50 ms | added p99 ms |");
     println!("|---|---|---|---|---|---|---|");
