@@ -24,6 +24,11 @@ step() {
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The pinned Codex CLI for the end-to-end tests (package-lock.json); installed once per clone.
+if [ ! -x node_modules/.bin/codex ] && [ "${MIMO2CODEX_SKIP_CODEX_E2E:-}" != "1" ]; then
+  step npm-ci npm ci --no-audit --no-fund --loglevel=error
+fi
+
 step fmt cargo fmt --all --check
 step clippy cargo clippy --all-targets -- -D warnings
 # Tests run even when fmt/clippy failed, so one run reports everything.
