@@ -142,15 +142,14 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// utime + stime of a process in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
+/// (user, system) CPU time of a process in seconds, from /proc/<pid>/stat (utime, stime).
+fn cpu_seconds(pid: u32) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let cols: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = cols.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + cols.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let ticks = |i: usize| cols.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     // USER_HZ is 100 on every Linux we target.
-    ticks as f64 / 100.0
+    (ticks(11) as f64 / 100.0, ticks(12) as f64 / 100.0)
 }
 
 #[derive(Clone)]
@@ -326,15 +325,18 @@ async fn main() {
             },
         ),
     ] {
-        let cpu_before = cpu_seconds(pid);
+        let (user0, sys0) = cpu_seconds(pid);
         let t = Instant::now();
         run_load(&client, &target, 4, n_cpu / 4).await;
-        let cpu = cpu_seconds(pid) - cpu_before;
+        let (user1, sys1) = cpu_seconds(pid);
+        let (user, sys) = (user1 - user0, sys1 - sys0);
+        let per = |s: f64| s * 1000.0 / n_cpu as f64;
         println!(
-            "engine CPU per streamed response, {label}: {:.3} ms ({} responses, {:.2} s engine CPU, {:.2} s wall)",
-            cpu * 1000.0 / n_cpu as f64,
+            "engine CPU per streamed response, {label}: {:.3} ms = {:.3} user + {:.3} kernel ({} responses, {:.2} s wall)",
+            per(user + sys),
+            per(user),
+            per(sys),
             n_cpu,
-            cpu,
             t.elapsed().as_secs_f64()
         );
     }
