@@ -1,6 +1,6 @@
 //! One capability suite run against every built-in provider profile.
 //!
-//! For each profile: the fake upstream is as strict as that vendor (tests/support/fake_upstream.rs),
+//! For each profile: the fake upstream is as strict as that vendor (tests/support/fake_upstream/),
 //! the engine runs with that built-in profile aimed at the fake, and Responses requests captured
 //! from Codex 0.169 (`../shared/fixtures/codex/request-*.json`, `model` swapped for the profile's
 //! default model) are posted over HTTP. The SSE answer is parsed and checked for what Codex needs

@@ -52,7 +52,13 @@ pub struct CommonArgs {
     #[arg(long, global = true, env = "MIMO2CODEX_DEFAULT_PROVIDER")]
     pub provider: Option<String>,
     /// Turn thinking (reasoning) off for every provider.
-    #[arg(long, global = true, env = "MIMO2CODEX_DISABLE_THINKING")]
+    #[arg(
+        long,
+        global = true,
+        env = "MIMO2CODEX_DISABLE_THINKING",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub disable_thinking: bool,
     /// Largest request body accepted, in MiB.
     #[arg(
