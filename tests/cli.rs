@@ -1,0 +1,280 @@
+//! The headless binary as a user runs it: flags, exit codes, `init`, `print-config`, the banner, the
+//! log file (one line per request, never a key), graceful stop on SIGTERM.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::fake_upstream::{FakeUpstream, Profile};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mimo2codex");
+
+/// A command with a clean environment: no proxies, no keys, no MIMO2CODEX_* from the developer's shell.
+fn cmd(data_dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", data_dir)
+        .arg("--data-dir")
+        .arg(data_dir);
+    c
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+#[test]
+fn version_help_and_bad_flags() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = cmd(dir.path()).arg("--version").output().expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(env!("CARGO_PKG_VERSION")));
+    let out = cmd(dir.path()).arg("--help").output().expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("print-config"));
+    let out = cmd(dir.path()).arg("--no-such-flag").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-such-flag"));
+    let out = cmd(dir.path())
+        .args(["--port", "notaport"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn init_writes_a_private_template_once_and_print_config_points_at_the_port() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let out = cmd(&data).arg("init").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env_file = data.join(".env");
+    let template = std::fs::read_to_string(&env_file).expect("template");
+    assert!(template.contains("MIMO_API_KEY") && template.contains("DS_API_KEY"));
+    std::fs::write(&env_file, "DS_API_KEY=sk-mine-0123456789\n").expect("write");
+    let out = cmd(&data).arg("init").output().expect("run");
+    assert!(out.status.success());
+    assert_eq!(
+        std::fs::read_to_string(&env_file).expect("read"),
+        "DS_API_KEY=sk-mine-0123456789\n",
+        "init never overwrites"
+    );
+    let out = cmd(&data)
+        .args(["--port", "9911", "print-config"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("base_url = \"http://127.0.0.1:9911/v1\""),
+        "{text}"
+    );
+    // The key in .env made deepseek the default provider.
+    assert!(text.contains("model = \"deepseek-v4-pro\""), "{text}");
+    assert!(!text.contains("sk-mine"), "no key in the snippet");
+}
+
+#[test]
+fn bad_providers_json_is_exit_2_naming_the_field() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("providers.json"),
+        r#"{"providers":[{"id":"local","envKey":"LOCAL_KEY","defaultModel":"m"}]}"#,
+    )
+    .expect("write");
+    let out = cmd(dir.path()).arg("print-config").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("providers[0].baseUrl"), "{err}");
+
+    std::fs::write(
+        dir.path().join("providers.json"),
+        "{\"providers\": [\n  {,}\n]}",
+    )
+    .expect("write");
+    let out = cmd(dir.path()).arg("print-config").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2"), "{err}");
+}
+
+struct Served {
+    child: Child,
+    banner: Vec<String>,
+}
+
+/// Starts `mimo2codex` and reads its banner (until the `data dir:` line).
+fn serve(mut c: Command) -> Served {
+    let mut child = c
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut banner = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                let done = line.contains("data dir:");
+                banner.push(line);
+                if done {
+                    break;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("mimo2codex exited with {status}: {banner:?}");
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Served { child, banner }
+}
+
+fn sigterm(child: &mut Child) -> Option<i32> {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    None
+}
+
+#[test]
+fn serves_with_banner_logs_one_line_per_request_and_never_the_key() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let fake = rt.block_on(FakeUpstream::start(Profile::lenient()));
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let key = fake.api_key();
+    let mut c = cmd(dir.path());
+    c.args(["--port", &port.to_string()])
+        .env("GENERIC_BASE_URL", fake.base_url())
+        .env("GENERIC_API_KEY", &key)
+        .env("GENERIC_DEFAULT_MODEL", "fake-model");
+    let mut served = serve(c);
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/v1")),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("proxy: direct (no HTTPS_PROXY / HTTP_PROXY in env)"),
+        "{banner}"
+    );
+    assert!(banner.contains("generic"), "{banner}");
+    assert!(banner.contains("GENERIC_API_KEY=sk-"), "{banner}");
+    assert!(!banner.contains(&key), "the banner masks the key: {banner}");
+
+    let body = json!({
+        "model": "fake-model",
+        "stream": true,
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]
+    });
+    let text = rt.block_on(async {
+        let r = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .post(format!("http://127.0.0.1:{port}/v1/responses"))
+            .header("content-type", "application/json")
+            .header(
+                "authorization",
+                "Bearer codex-side-token-should-not-be-logged",
+            )
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("send");
+        r.text().await.expect("body")
+    });
+    assert!(text.contains("response.completed"), "{text}");
+    assert_eq!(
+        sigterm(&mut served.child),
+        Some(0),
+        "SIGTERM stops it cleanly"
+    );
+
+    let log = std::fs::read_to_string(dir.path().join("mimo2codex.log")).expect("log file");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("request fake-model → fake-model completed")
+                && l.contains("provider=generic")),
+        "one line per request: {log}"
+    );
+    assert!(!log.contains(&key), "the upstream key is never logged");
+    assert!(
+        !log.contains("codex-side-token"),
+        "Authorization values are never logged"
+    );
+}
+
+#[test]
+fn proxy_line_follows_the_environment_with_the_password_masked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let mut c = cmd(dir.path());
+    c.args(["--port", &port.to_string()])
+        .env("HTTPS_PROXY", "http://alice:s3cret@127.0.0.1:7890");
+    let mut served = serve(c);
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains("proxy: HTTPS_PROXY=http://alice:****@127.0.0.1:7890"),
+        "{banner}"
+    );
+    assert!(!banner.contains("s3cret"));
+    sigterm(&mut served.child);
+
+    let port = free_port();
+    let mut c = cmd(dir.path());
+    c.args(["--port", &port.to_string()])
+        .env("HTTPS_PROXY", "http://127.0.0.1:7890")
+        .env("MIMO2CODEX_NO_PROXY_FROM_ENV", "1");
+    let mut served = serve(c);
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains("proxy: disabled (MIMO2CODEX_NO_PROXY_FROM_ENV=1)"),
+        "{banner}"
+    );
+    sigterm(&mut served.child);
+}
+
+#[test]
+fn busy_port_exits_1_naming_the_port_and_the_flag() {
+    let dir = tempfile::tempdir().expect("dir");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = busy.local_addr().expect("addr").port();
+    let out = cmd(dir.path())
+        .args(["--port", &port.to_string()])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("port {port}")) && err.contains("--port"),
+        "{err}"
+    );
+}
