@@ -515,3 +515,47 @@ async fn reasoning_round_trips_through_encrypted_content() {
     assert_eq!(assistant["reasoning_content"], "I should list files");
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_wire_providers_are_passed_through_untouched() {
+    use mimo2codex::provider::WireApi;
+    use support::fake_responses::{text_turn_sse, FakeResponses};
+    let upstream = FakeResponses::start().await;
+    upstream.push_sse(text_turn_sse("resp_native_1", "native responses reply"));
+    let profile = ProviderProfile {
+        id: "native".into(),
+        base_url: upstream.base_url(),
+        api_key: Some(Secret::new("sk-native-0123456789")),
+        default_model: "native-model".into(),
+        wire_api: WireApi::Responses,
+        ..ProviderProfile::default()
+    };
+    let engine = TestEngine::start_with(profile, true).await;
+    let mut body = support::codex_request_body("request-01-text-turn.json");
+    body["model"] = json!("native-model");
+    let r = client()
+        .post(format!("{}/responses", engine.base_url))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.expect("body");
+    assert!(
+        text.contains("native responses reply") && text.contains("resp_native_1"),
+        "{text}"
+    );
+    let sent = upstream.bodies().last().cloned().expect("forwarded");
+    assert_eq!(
+        sent["input"], body["input"],
+        "the request goes through untranslated"
+    );
+    assert_eq!(sent["tools"], body["tools"]);
+    assert_eq!(
+        upstream.auth_headers().last().map(String::as_str),
+        Some("Bearer sk-native-0123456789"),
+        "the provider's key replaces Codex's token"
+    );
+    engine.shutdown().await;
+}
