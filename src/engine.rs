@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -15,7 +15,8 @@ use tokio::net::TcpListener;
 
 use crate::port_holder::find_port_holder;
 use crate::server::{router, AppState};
-use crate::upstream::{ProxyRoute, UpstreamConfig};
+use crate::upstream::system::read_system_proxy;
+use crate::upstream::{CaError, ExtraCa, OutboundRoute, RouteContext, UpstreamConfig};
 
 use crate::provider::ProviderRegistry;
 use crate::upstream::Upstream;
@@ -38,6 +39,40 @@ pub struct EngineConfig {
     pub body_limit: usize,
     /// Ignore the process proxy environment (`MIMO2CODEX_NO_PROXY_FROM_ENV=1`).
     pub no_proxy_from_env: bool,
+    /// Outbound route, NO_PROXY list, extra CA (`NetworkConfig::default()`: today's env route).
+    pub network: NetworkConfig,
+}
+
+/// The outbound network settings an engine starts with.
+#[derive(Clone, Debug, Default)]
+pub struct NetworkConfig {
+    /// `--proxy` / settings.json; `env` by default.
+    pub route: OutboundRoute,
+    /// The user's NO_PROXY list, comma-separated; loopback is always added.
+    pub no_proxy: String,
+    /// Extra CA PEM file and what named it (`--ca-file`, `SSL_CERT_FILE`…).
+    pub ca_file: Option<(PathBuf, String)>,
+    /// Write routes chosen with [`EngineHandle::set_route`] to `<data dir>/settings.json`.
+    pub persist: bool,
+}
+
+/// Why a new route could not be applied (or saved).
+#[derive(Debug, thiserror::Error)]
+pub enum SetRouteError {
+    #[error("cannot use this route: {0}")]
+    Build(String),
+    /// The route is in effect for this run, but was not saved.
+    #[error("the route is in effect but was not saved: {0}")]
+    Persist(#[from] crate::settings::SettingsError),
+}
+
+/// What a route change resolves against; fixed for the engine's life.
+#[derive(Debug, Default)]
+struct NetContext {
+    route: RouteContext,
+    settings_dir: Option<PathBuf>,
+    /// Serializes route changes (resolve, build, swap, save).
+    changing: Mutex<()>,
 }
 
 /// Snapshot of the settings a request runs with.
@@ -53,13 +88,51 @@ pub struct RuntimeSettings {
 #[derive(Clone, Debug)]
 pub struct EngineHandle {
     settings: Arc<ArcSwap<RuntimeSettings>>,
+    net: Arc<NetContext>,
 }
 
 impl EngineHandle {
     pub fn new(settings: RuntimeSettings) -> Self {
         EngineHandle {
             settings: Arc::new(ArcSwap::from_pointee(settings)),
+            net: Arc::default(),
         }
+    }
+
+    /// The outbound route the user picked (`env` unless set).
+    pub fn route(&self) -> OutboundRoute {
+        self.settings.load().upstream.config().choice.clone()
+    }
+
+    /// Switches the outbound route live: resolves it (reading the OS settings for `system`, which
+    /// runs a short command — call from a blocking context), rebuilds the client, swaps it in — new
+    /// requests use it, in-flight streams finish on the old one — and saves it to settings.json.
+    pub fn set_route(&self, route: OutboundRoute) -> Result<(), SetRouteError> {
+        let _one_at_a_time = self
+            .net
+            .changing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ctx = &self.net.route;
+        let resolved = route.resolve(ctx, || read_system_proxy(&ctx.env));
+        let upstream = self
+            .settings()
+            .upstream
+            .with_route(route.clone(), resolved)
+            .map_err(|e| SetRouteError::Build(e.to_string()))?;
+        tracing::info!(
+            "outbound route changed to {}: {}",
+            route,
+            upstream.route().describe()
+        );
+        if let Some(hint) = upstream.route().hint() {
+            tracing::warn!("{hint}");
+        }
+        self.set_upstream(upstream);
+        if let Some(dir) = &self.net.settings_dir {
+            crate::settings::Settings::update(dir, |s| s.proxy = route)?;
+        }
+        Ok(())
     }
 
     /// The settings new requests will use.
@@ -117,6 +190,8 @@ pub enum EngineError {
     BadHost(String),
     #[error("cannot build the outbound HTTP client: {0}")]
     Client(String),
+    #[error("{0}")]
+    Ca(#[from] CaError),
 }
 
 /// A started engine. Call [`RunningEngine::shutdown`] to stop it gracefully.
@@ -196,14 +271,36 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         source,
     })?;
     let env: HashMap<String, String> = crate::provider::env_file::process_env().collect();
-    let route = ProxyRoute::from_env(&env, config.no_proxy_from_env);
-    let upstream = Upstream::new(UpstreamConfig::new(route))
-        .map_err(|e| EngineError::Client(e.to_string()))?;
-    let handle = EngineHandle::new(RuntimeSettings {
+    let net = NetContext {
+        route: RouteContext {
+            env,
+            no_proxy_from_env: config.no_proxy_from_env,
+            no_proxy: config.network.no_proxy.clone(),
+        },
+        settings_dir: config.network.persist.then(|| config.data_dir.clone()),
+        changing: Mutex::new(()),
+    };
+    let extra_ca = match &config.network.ca_file {
+        Some((path, from)) => Some(ExtraCa::load(path, from)?),
+        None => None,
+    };
+    let choice = config.network.route.clone();
+    let route = choice.resolve(&net.route, || read_system_proxy(&net.route.env));
+    if let Some(hint) = route.hint() {
+        tracing::warn!("{hint}");
+    }
+    let upstream = Upstream::new(UpstreamConfig {
+        choice,
+        extra_ca,
+        ..UpstreamConfig::new(route)
+    })
+    .map_err(|e| EngineError::Client(e.to_string()))?;
+    let mut handle = EngineHandle::new(RuntimeSettings {
         thinking: config.thinking,
         registry: Arc::new(config.registry),
         upstream: Arc::new(upstream),
     });
+    handle.net = Arc::new(net);
     let state = AppState::new(handle.clone(), local_addr, config.body_limit);
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

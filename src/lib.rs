@@ -3,6 +3,7 @@
 //! [`engine::EngineHandle`].
 
 pub mod cli;
+pub mod codex_config;
 pub mod config;
 pub mod engine;
 pub mod logging;
@@ -10,6 +11,7 @@ pub mod port_holder;
 pub mod provider;
 pub mod secret;
 pub mod server;
+pub mod settings;
 pub mod translate;
 pub mod upstream;
 

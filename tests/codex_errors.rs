@@ -460,6 +460,7 @@ async fn oversized_request_is_a_413_naming_the_limit_and_the_fix() {
         thinking: false,
         body_limit: 1024 * 1024,
         no_proxy_from_env: true,
+        network: Default::default(),
     };
     let running = tokio::time::timeout(Duration::from_secs(10), engine::start(config))
         .await

@@ -158,6 +158,7 @@ async fn oversized_body_is_413_with_the_limit_named() {
         thinking: true,
         body_limit: 1024 * 1024,
         no_proxy_from_env: true,
+        network: Default::default(),
     })
     .await
     .expect("start");
@@ -200,6 +201,7 @@ async fn port_in_use_names_the_port_the_holder_and_the_flag() {
         thinking: true,
         body_limit: engine::DEFAULT_BODY_LIMIT,
         no_proxy_from_env: true,
+        network: Default::default(),
     })
     .await
     .err()

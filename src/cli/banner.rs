@@ -33,6 +33,12 @@ pub fn lines(running: &RunningEngine, data_dir: &Path, log: &LogGuard) -> Vec<St
         out.push(format!("  also:      {}", others.join(", ")));
     }
     out.push(format!("  {}", settings.upstream.route().describe()));
+    if let Some(hint) = settings.upstream.route().hint() {
+        out.push(format!("             {hint}"));
+    }
+    if let Some(ca) = &settings.upstream.config().extra_ca {
+        out.push(format!("  tls:       {}", ca.describe()));
+    }
     out.push(format!(
         "  thinking:  {}",
         if settings.thinking { "on" } else { "off" }

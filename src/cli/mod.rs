@@ -1,6 +1,7 @@
 //! The headless binary's command line: `mimo2codex` serves; `init`, `print-config` help set up.
 
 mod banner;
+pub mod codex;
 mod setup;
 
 use std::collections::HashMap;
@@ -71,6 +72,23 @@ pub struct CommonArgs {
     /// Log filter (RUST_LOG syntax), e.g. `debug` or `info,mimo2codex=debug`.
     #[arg(long, global = true, env = "MIMO2CODEX_LOG")]
     pub log: Option<String>,
+    /// Outbound route: direct, env, system, a preset (clash, clash-verge, surge, surge-socks, v2rayn,
+    /// v2rayn-socks, v2box) or a proxy URL (http://, https://, socks5://, socks5h://, user:password@
+    /// allowed). Wins over settings.json for this run [default: settings.json, else env].
+    #[arg(long, global = true, env = "MIMO2CODEX_PROXY", value_name = "ROUTE", value_parser = clap::value_parser!(crate::upstream::OutboundRoute))]
+    pub proxy: Option<crate::upstream::OutboundRoute>,
+    /// Hosts never proxied, comma-separated (loopback never is).
+    #[arg(
+        long = "no-proxy",
+        global = true,
+        env = "MIMO2CODEX_NO_PROXY_HOSTS",
+        value_name = "LIST"
+    )]
+    pub no_proxy: Option<String>,
+    /// PEM file of extra CA certificates trusted besides the OS store [env: MIMO2CODEX_EXTRA_CA_CERTS,
+    /// then SSL_CERT_FILE, NODE_EXTRA_CA_CERTS].
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +99,8 @@ pub enum Command {
     Init,
     /// Print the ~/.codex/config.toml snippet that points Codex at this proxy.
     PrintConfig,
+    /// Point Codex at this proxy safely (enable), undo it (disable), or check it (status).
+    Codex(codex::CodexArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -97,6 +117,7 @@ pub fn run() -> i32 {
     match cli.command {
         Some(Command::Init) => setup::init(&data_dir),
         Some(Command::PrintConfig) => setup::print_config(&cli.common, &data_dir),
+        Some(Command::Codex(args)) => codex::run(&args, &cli.common, &data_dir),
         Some(Command::Serve) | None => serve(&cli.common, data_dir),
     }
 }
@@ -160,6 +181,13 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
         thinking: !(common.disable_thinking || env_flag(&env, "MIMO2CODEX_DISABLE_THINKING")),
         body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
         no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
+        network: match crate::settings::network_config(common, &env, &data_dir) {
+            Ok(n) => n,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return EXIT_CONFIG;
+            }
+        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -176,7 +204,12 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
             Ok(r) => r,
             Err(err) => {
                 eprintln!("error: {err}");
-                return EXIT_RUNTIME;
+                // A bad CA file is configuration, like a bad flag.
+                return if matches!(err, engine::EngineError::Ca(_)) {
+                    EXIT_CONFIG
+                } else {
+                    EXIT_RUNTIME
+                };
             }
         };
         banner::print(&running, &data_dir, &log);

@@ -97,7 +97,8 @@ impl UpstreamFailure {
         match &self.kind {
             FailureKind::ConnectRefused { by_proxy: true } => format!(
                 "mimo2codex could not reach the proxy {} (ECONNREFUSED): nothing is listening there. \
-                 Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or unset HTTPS_PROXY/HTTP_PROXY to go direct.",
+                 Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or pick another route \
+                 (--proxy direct, a preset such as clash, or a URL; unset HTTPS_PROXY/HTTP_PROXY to go direct).",
                 self.proxy.as_deref().unwrap_or("?")
             ),
             FailureKind::ConnectRefused { by_proxy: false } if is_local_host(host) => format!(
@@ -127,9 +128,9 @@ impl UpstreamFailure {
                 self.proxy.as_deref().unwrap_or("?")
             ),
             FailureKind::Tls { detail } => format!(
-                "TLS handshake with {host}{via} failed ({}: {detail}). A corporate proxy may be intercepting TLS: \
-                 install its CA certificate in the OS trust store. mimo2codex never disables certificate checks.",
-                tls_code(detail)
+                "TLS handshake with {host}{via} failed ({}: {detail}). {} mimo2codex never disables certificate checks.",
+                tls_code(detail),
+                tls_fix(tls_code(detail))
             ),
             FailureKind::Http { status: 401, body, .. } => format!(
                 "{provider} rejected the API key (HTTP 401): {}. Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
@@ -279,37 +280,59 @@ fn short(body: &str) -> String {
     out
 }
 
-fn tls_code(detail: &str) -> &'static str {
+/// The Node-style certificate code for a TLS error text (rustls / rustls-platform-verifier wording).
+pub fn tls_code(detail: &str) -> &'static str {
     let d = detail.to_ascii_lowercase();
     if d.contains("self-signed") || d.contains("self signed") {
         "SELF_SIGNED_CERT_IN_CHAIN"
-    } else if d.contains("unknownissuer") || d.contains("unknown issuer") {
+    } else if d.contains("unknownissuer")
+        || d.contains("unknown issuer")
+        || d.contains("issuer certificate")
+        || d.contains("untrusted root")
+    {
         "UNABLE_TO_GET_ISSUER_CERT"
     } else if d.contains("notvalidforname")
         || d.contains("not valid for name")
         || d.contains("hostname")
     {
         "ERR_TLS_CERT_ALTNAME_INVALID"
-    } else if d.contains("expired") {
+    } else if d.contains("expired") || d.contains("not valid yet") || d.contains("notvalidyet") {
         "CERT_HAS_EXPIRED"
     } else {
         "ETLS"
     }
 }
 
+/// What to do about each certificate failure.
+fn tls_fix(code: &str) -> &'static str {
+    match code {
+        "SELF_SIGNED_CERT_IN_CHAIN" | "UNABLE_TO_GET_ISSUER_CERT" => {
+            "The certificate is signed by an authority this machine does not trust (a self-signed server, \
+             or a corporate proxy intercepting TLS): install that CA in the OS trust store, or pass its PEM \
+             file with --ca-file <ca.pem> (or MIMO2CODEX_EXTRA_CA_CERTS) and restart mimo2codex."
+        }
+        "ERR_TLS_CERT_ALTNAME_INVALID" => {
+            "The certificate is for another host name: check the host in the provider's base URL; \
+             if it is right, a proxy or firewall is answering in its place."
+        }
+        "CERT_HAS_EXPIRED" => {
+            "The certificate is expired or not yet valid: check this machine's date and time; \
+             if it is right, the server's certificate must be renewed."
+        }
+        _ => {
+            "A corporate proxy may be intercepting TLS: install its CA certificate in the OS trust store \
+             or pass it with --ca-file <ca.pem>."
+        }
+    }
+}
+
 /// Classifies a transport error from reqwest. `proxy` is the proxy this request went through.
 pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKind {
     let chain = error_chain(err);
-    let lower = chain.to_ascii_lowercase();
-    if lower.contains("tunnel error") || lower.contains("proxy authorization required") {
-        return FailureKind::TunnelRefused {
-            detail: if lower.contains("authorization required") {
-                "407 proxy authentication required".into()
-            } else {
-                "CONNECT not answered with 200".into()
-            },
-        };
+    if let Some(kind) = classify_proxy_text(&chain, err.is_timeout()) {
+        return kind;
     }
+    let lower = chain.to_ascii_lowercase();
     if lower.contains("dns error")
         || lower.contains("failed to lookup address")
         || lower.contains("name or service not known")
@@ -321,7 +344,13 @@ pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKi
     let tls_words =
         lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake");
     if tls_words && !err.is_timeout() {
-        return FailureKind::Tls { detail: chain };
+        // "error sending request for url (…): client error (Connect): invalid peer certificate: …"
+        // reads better from the certificate part on.
+        let detail = match lower.find("invalid peer certificate") {
+            Some(i) => chain[i..].to_string(),
+            None => chain,
+        };
+        return FailureKind::Tls { detail };
     }
     if let Some(kind) = io_kind(err) {
         match kind {
@@ -362,6 +391,44 @@ pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKi
     FailureKind::Other { detail: chain }
 }
 
+/// Failures only a proxy produces: an HTTP CONNECT refused (407, 403, 502…) or a SOCKS5 handshake
+/// error. `None` when the text is not about the proxy hop (then the io/TLS rules apply).
+pub fn classify_proxy_text(chain: &str, timed_out: bool) -> Option<FailureKind> {
+    let lower = chain.to_ascii_lowercase();
+    // "tunnel error: failed to create underlying connection" is the proxy not answering: leave it to
+    // the io rules (ECONNREFUSED / ETIMEDOUT naming the proxy).
+    if lower.contains("proxy authorization required") {
+        return Some(FailureKind::TunnelRefused {
+            detail: "407 proxy authentication required".into(),
+        });
+    }
+    if lower.contains("tunnel error: unsuccessful")
+        || lower.contains("tunnel error: unexpected end of file")
+        || lower.contains("tunnel error: proxy response headers too long")
+    {
+        return Some(FailureKind::TunnelRefused {
+            detail: "CONNECT not answered with 200".into(),
+        });
+    }
+    let socks = lower.find("socks error: ").map(|i| &lower[i + 13..])?;
+    if socks.starts_with("failed to create underlying connection") {
+        // hyper-util drops the io error here; the usual cause is nothing listening on the proxy port.
+        return Some(if timed_out {
+            FailureKind::TimedOut {
+                phase: "connecting to the proxy",
+            }
+        } else {
+            FailureKind::ConnectRefused { by_proxy: true }
+        });
+    }
+    let detail = if socks.contains("credentials not accepted") || socks.contains("authentication") {
+        "SOCKS5 proxy rejected the user name / password".to_string()
+    } else {
+        format!("SOCKS5 proxy answered: {}", socks.trim())
+    };
+    Some(FailureKind::TunnelRefused { detail })
+}
+
 fn io_kind(err: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
     let mut cur: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = cur {
@@ -388,159 +455,5 @@ pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn failure(kind: FailureKind) -> UpstreamFailure {
-        UpstreamFailure {
-            kind,
-            provider: "deepseek".into(),
-            url: "https://api.deepseek.com/v1/chat/completions".into(),
-            proxy: Some("http://127.0.0.1:7890".into()),
-            key_env: "DS_API_KEY".into(),
-        }
-    }
-
-    #[test]
-    fn refused_proxy_names_the_proxy_and_the_fix() {
-        let f = failure(FailureKind::ConnectRefused { by_proxy: true });
-        assert_eq!(f.code(), "ECONNREFUSED");
-        let m = f.message();
-        assert!(m.contains("127.0.0.1:7890") && m.contains("proxy"), "{m}");
-        assert_eq!(
-            f.codex_reply(),
-            CodexReply::Status {
-                status: 502,
-                code: "ECONNREFUSED".into()
-            }
-        );
-    }
-
-    #[test]
-    fn refused_upstream_hint_depends_on_local_or_remote_host() {
-        let mut f = failure(FailureKind::ConnectRefused { by_proxy: false });
-        f.proxy = None;
-        let remote = f.message();
-        assert!(
-            remote.contains("api.deepseek.com") && remote.contains("HTTPS_PROXY"),
-            "{remote}"
-        );
-        assert!(!remote.contains("Ollama"), "{remote}");
-        for url in [
-            "http://127.0.0.1:11434/v1/chat/completions",
-            "http://localhost:8000/v1",
-            "http://[::1]:1234/v1",
-        ] {
-            f.url = url.into();
-            let local = f.message();
-            assert!(
-                local.contains("Ollama") && local.contains("nothing is listening"),
-                "{url}: {local}"
-            );
-        }
-        assert!(
-            is_local_host("127.0.0.1:8080")
-                && is_local_host("[::1]")
-                && !is_local_host("api.deepseek.com:443")
-        );
-    }
-
-    #[test]
-    fn auth_failure_names_the_key_variable() {
-        let f = failure(FailureKind::Http {
-            status: 401,
-            body: r#"{"error":{"message":"Authentication Fails"}}"#.into(),
-            retry_after: None,
-        });
-        let m = f.message();
-        assert!(
-            m.contains("DS_API_KEY")
-                && m.contains("deepseek")
-                && m.contains("Authentication Fails"),
-            "{m}"
-        );
-    }
-
-    #[test]
-    fn forbidden_and_server_errors_say_what_to_do() {
-        let http = |status, body: &str| {
-            failure(FailureKind::Http {
-                status,
-                body: body.into(),
-                retry_after: None,
-            })
-            .message()
-        };
-        let m = http(403, r#"{"error":{"message":"unsupported region"}}"#);
-        assert!(
-            m.contains("HTTP 403") && m.contains("unsupported region") && m.contains("DS_API_KEY"),
-            "{m}"
-        );
-        assert!(!m.contains("rejected the API key"), "{m}");
-        let m = http(503, "Service Unavailable");
-        assert!(
-            m.contains("HTTP 503") && m.contains("not mimo2codex"),
-            "{m}"
-        );
-        let m = http(404, "Not Found");
-        assert!(m.contains("base URL"), "{m}");
-    }
-
-    #[test]
-    fn statuses_map_to_codex_codes() {
-        let http = |status, body: &str| {
-            failure(FailureKind::Http {
-                status,
-                body: body.into(),
-                retry_after: Some(7),
-            })
-            .codex_reply()
-        };
-        assert_eq!(
-            http(400, "This model's maximum context length is 65536 tokens"),
-            CodexReply::Failed {
-                code: "context_length_exceeded".into()
-            }
-        );
-        assert_eq!(
-            http(429, "slow down"),
-            CodexReply::Failed {
-                code: "rate_limit_exceeded".into()
-            }
-        );
-        assert_eq!(
-            http(402, "Insufficient Balance"),
-            CodexReply::Failed {
-                code: "insufficient_quota".into()
-            }
-        );
-        assert!(matches!(
-            http(400, "bad field"),
-            CodexReply::Status { status: 400, .. }
-        ));
-        assert!(matches!(
-            http(503, "down"),
-            CodexReply::Status { status: 502, .. }
-        ));
-        let m = failure(FailureKind::Http {
-            status: 429,
-            body: "slow".into(),
-            retry_after: Some(7),
-        })
-        .message();
-        assert!(m.contains("try again in 7s"), "{m}");
-    }
-
-    #[test]
-    fn tls_details_get_node_style_codes() {
-        assert_eq!(
-            tls_code("invalid peer certificate: UnknownIssuer"),
-            "UNABLE_TO_GET_ISSUER_CERT"
-        );
-        assert_eq!(tls_code("certificate has expired"), "CERT_HAS_EXPIRED");
-        assert_eq!(
-            tls_code("self-signed certificate in chain"),
-            "SELF_SIGNED_CERT_IN_CHAIN"
-        );
-    }
-}
+#[path = "failure_tests.rs"]
+mod tests;

@@ -1,8 +1,11 @@
 //! The outbound hop: one shared HTTP client (rustls, OS trust store, pooled), bounded retries, and one
 //! classification of every failure.
 
+pub mod choice;
 pub mod failure;
 pub mod route;
+pub mod system;
+pub mod tls;
 
 use std::time::Duration;
 
@@ -10,13 +13,20 @@ use bytes::Bytes;
 use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 
 use crate::provider::ProviderProfile;
+pub use choice::{OutboundRoute, Preset, ProxyUrl, RouteContext, RouteError};
 pub use failure::{CodexReply, FailureKind, UpstreamFailure};
 pub use route::ProxyRoute;
+pub use tls::{CaError, ExtraCa};
 
 /// Timeouts and retry budget of the outbound client.
 #[derive(Clone, Debug)]
 pub struct UpstreamConfig {
+    /// The route in effect (resolved from `choice`).
     pub route: ProxyRoute,
+    /// What the user picked (`env` unless set).
+    pub choice: OutboundRoute,
+    /// CA certificates trusted in addition to the OS store.
+    pub extra_ca: Option<ExtraCa>,
     pub connect_timeout: Duration,
     /// From sending the request to the response headers.
     pub header_timeout: Duration,
@@ -30,6 +40,8 @@ impl UpstreamConfig {
     pub fn new(route: ProxyRoute) -> Self {
         UpstreamConfig {
             route,
+            choice: OutboundRoute::Env,
+            extra_ca: None,
             connect_timeout: Duration::from_secs(10),
             header_timeout: Duration::from_secs(120),
             idle_timeout: Duration::from_secs(300),
@@ -64,21 +76,38 @@ impl Upstream {
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_keepalive(Duration::from_secs(30))
             .user_agent(concat!("mimo2codex/", env!("CARGO_PKG_VERSION")));
-        builder = match &config.route {
-            ProxyRoute::Env { var, url, no_proxy } => {
-                let proxy = reqwest::Proxy::all(url.as_str()).map_err(|e| {
+        builder = match config.route.proxy() {
+            Some((url, no_proxy)) => {
+                let proxy = reqwest::Proxy::all(url).map_err(|e| {
+                    let name = match &config.route {
+                        ProxyRoute::Env { var, .. } => format!("{var}="),
+                        _ => "proxy ".into(),
+                    };
                     ClientBuildError(format!(
-                        "{var}={} is not a usable proxy URL ({e}); expected e.g. http://127.0.0.1:7890 or socks5://127.0.0.1:7891",
+                        "{name}{} is not a usable proxy URL ({e}); expected e.g. http://127.0.0.1:7890 or socks5://127.0.0.1:7891",
                         route::mask_proxy_url(url)
                     ))
                 })?;
                 builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy)))
             }
-            ProxyRoute::Direct | ProxyRoute::Disabled => builder.no_proxy(),
+            None => builder.no_proxy(),
         };
-        let client = builder
-            .build()
-            .map_err(|e| ClientBuildError(failure::error_chain(&e)))?;
+        if let Some(ca) = &config.extra_ca {
+            // With rustls-platform-verifier, merged roots become `Verifier::new_with_extra_roots`:
+            // the OS store stays, these are trusted as well.
+            builder = builder.tls_certs_merge(ca.certs.iter().cloned());
+        }
+        let client = builder.build().map_err(|e| {
+            let chain = failure::error_chain(&e);
+            match &config.extra_ca {
+                Some(ca) => ClientBuildError(format!(
+                    "{chain} (with the extra CA file {} from {})",
+                    ca.path.display(),
+                    ca.from
+                )),
+                None => ClientBuildError(chain),
+            }
+        })?;
         Ok(Upstream { client, config })
     }
 
@@ -88,6 +117,19 @@ impl Upstream {
 
     pub fn config(&self) -> &UpstreamConfig {
         &self.config
+    }
+
+    /// A client for another route with the same timeouts and trusted CAs.
+    pub fn with_route(
+        &self,
+        choice: OutboundRoute,
+        route: ProxyRoute,
+    ) -> Result<Upstream, ClientBuildError> {
+        Upstream::new(UpstreamConfig {
+            route,
+            choice,
+            ..self.config.clone()
+        })
     }
 
     /// POSTs a JSON body to `{base_url}/{path}`; returns the response once its status is a success.

@@ -1,6 +1,8 @@
-//! The outbound route: direct, or a proxy taken from the environment.
+//! The route in effect: direct, a proxy from the environment, or a proxy the user picked (preset,
+//! custom URL, OS settings) — see [`super::choice::OutboundRoute`] for the choice itself.
 //!
-//! The wording of [`ProxyRoute::describe`] is the FAQ's, so users can match what they read there.
+//! The wording of [`ProxyRoute::describe`] for the environment cases is the FAQ's, so users can match
+//! what they read there.
 
 use std::collections::HashMap;
 
@@ -17,7 +19,7 @@ const PROXY_VARS: [&str; 6] = [
     "all_proxy",
 ];
 
-/// How upstream traffic leaves this machine.
+/// How upstream traffic leaves this machine, resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProxyRoute {
     /// No proxy variable in the environment.
@@ -29,33 +31,48 @@ pub enum ProxyRoute {
         /// Which variable supplied it (`HTTPS_PROXY`, `http_proxy`, …).
         var: String,
         url: String,
-        /// The user's NO_PROXY list plus loopback.
+        /// The user's NO_PROXY lists plus loopback.
         no_proxy: String,
     },
+    /// A proxy from a preset, a custom URL or the OS settings.
+    Via {
+        /// What the banner says after `proxy: ` (password masked).
+        line: String,
+        url: String,
+        no_proxy: String,
+        /// Advice shown under the banner line, if any.
+        hint: Option<String>,
+    },
+    /// No proxy, by choice (`direct`) or because the OS settings have none (or only a PAC script).
+    NoProxy { line: String, hint: Option<String> },
 }
 
 impl ProxyRoute {
     /// Reads the route from an environment map (the process env in production, a literal map in tests).
     pub fn from_env(env: &HashMap<String, String>, no_proxy_from_env: bool) -> ProxyRoute {
+        ProxyRoute::from_env_with(env, no_proxy_from_env, "")
+    }
+
+    /// As [`ProxyRoute::from_env`], with the user's own NO_PROXY setting added to the env's.
+    pub fn from_env_with(
+        env: &HashMap<String, String>,
+        no_proxy_from_env: bool,
+        user_no_proxy: &str,
+    ) -> ProxyRoute {
         if no_proxy_from_env {
             return ProxyRoute::Disabled;
         }
         for var in PROXY_VARS {
             if let Some(url) = env.get(var).map(|v| v.trim()).filter(|v| !v.is_empty()) {
-                let user = env
+                let env_list = env
                     .get("NO_PROXY")
                     .or_else(|| env.get("no_proxy"))
-                    .map(|v| v.trim().to_string())
+                    .map(|v| v.trim())
                     .unwrap_or_default();
-                let no_proxy = if user.is_empty() {
-                    LOOPBACK_NO_PROXY.to_string()
-                } else {
-                    format!("{user},{LOOPBACK_NO_PROXY}")
-                };
                 return ProxyRoute::Env {
                     var: var.to_string(),
                     url: url.to_string(),
-                    no_proxy,
+                    no_proxy: super::choice::join_no_proxy([env_list, user_no_proxy]),
                 };
             }
         }
@@ -68,17 +85,61 @@ impl ProxyRoute {
             ProxyRoute::Direct => "proxy: direct (no HTTPS_PROXY / HTTP_PROXY in env)".to_string(),
             ProxyRoute::Disabled => "proxy: disabled (MIMO2CODEX_NO_PROXY_FROM_ENV=1)".to_string(),
             ProxyRoute::Env { var, url, .. } => format!("proxy: {var}={}", mask_proxy_url(url)),
+            ProxyRoute::Via { line, .. } | ProxyRoute::NoProxy { line, .. } => {
+                format!("proxy: {line}")
+            }
+        }
+    }
+
+    /// Advice to show with the route (a PAC script we do not evaluate, an unusable OS proxy).
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            ProxyRoute::Via { hint, .. } | ProxyRoute::NoProxy { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The proxy URL and its NO_PROXY list, when there is a proxy at all.
+    pub fn proxy(&self) -> Option<(&str, &str)> {
+        match self {
+            ProxyRoute::Env { url, no_proxy, .. } | ProxyRoute::Via { url, no_proxy, .. } => {
+                Some((url, no_proxy))
+            }
+            _ => None,
         }
     }
 
     /// The proxy URL traffic to `host` goes through, or `None` for a direct connection.
     pub fn proxy_for(&self, host: &str) -> Option<&str> {
-        match self {
-            ProxyRoute::Env { url, no_proxy, .. } if !host_matches_no_proxy(host, no_proxy) => {
-                Some(url)
-            }
+        match self.proxy() {
+            Some((url, no_proxy)) if !host_matches_no_proxy(host, no_proxy) => Some(url),
             _ => None,
         }
+    }
+
+    /// This (environment) route restated as the fallback of another choice: `line` gets what it
+    /// falls back to (`direct` or `HTTPS_PROXY=…`).
+    pub(crate) fn relabel(self, line: impl FnOnce(&str) -> String) -> ProxyRoute {
+        match self {
+            ProxyRoute::Env { var, url, no_proxy } => ProxyRoute::Via {
+                line: line(&format!("{var}={}", mask_proxy_url(&url))),
+                url,
+                no_proxy,
+                hint: None,
+            },
+            ProxyRoute::Via { .. } => self,
+            _ => ProxyRoute::NoProxy {
+                line: line("direct"),
+                hint: None,
+            },
+        }
+    }
+
+    pub(crate) fn with_hint(mut self, text: String) -> ProxyRoute {
+        if let ProxyRoute::Via { hint, .. } | ProxyRoute::NoProxy { hint, .. } = &mut self {
+            *hint = Some(text);
+        }
+        self
     }
 }
 

@@ -70,6 +70,7 @@ impl TestEngine {
             thinking,
             body_limit: engine::DEFAULT_BODY_LIMIT,
             no_proxy_from_env: true,
+            network: Default::default(),
         };
         let running = tokio::time::timeout(Duration::from_secs(10), engine::start(config))
             .await

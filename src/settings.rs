@@ -1,0 +1,231 @@
+//! `<data dir>/settings.json`: the settings the user changes at run time (today: the outbound route
+//! and its NO_PROXY list). Written atomically; a corrupt file is set aside, never lost.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::upstream::OutboundRoute;
+
+pub const FILE_NAME: &str = "settings.json";
+
+/// The persisted settings. Unknown keys (written by a newer version) are kept on rewrite.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Settings {
+    /// `direct`, `env`, `system`, a preset name or a proxy URL.
+    pub proxy: OutboundRoute,
+    /// Hosts never proxied, comma-separated (loopback is always added).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub no_proxy: String,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode the settings: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// The settings read at start, and what went wrong reading them (already logged as WARN).
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warning: Option<String>,
+}
+
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE_NAME)
+}
+
+impl Settings {
+    /// Reads `settings.json`; missing → defaults; corrupt → defaults, a WARN, and the bad file kept as
+    /// `settings.json.bad-<unix seconds>`.
+    pub fn load(data_dir: &Path) -> Loaded {
+        let file = path(data_dir);
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::default(),
+            Err(e) => {
+                let warning = format!(
+                    "cannot read {}: {e}; using default settings",
+                    file.display()
+                );
+                tracing::warn!("{warning}");
+                return Loaded {
+                    settings: Settings::default(),
+                    warning: Some(warning),
+                };
+            }
+        };
+        match serde_json::from_str::<Settings>(&text) {
+            Ok(settings) => Loaded {
+                settings,
+                warning: None,
+            },
+            Err(err) => {
+                let stamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or_default();
+                let bad = data_dir.join(format!("{FILE_NAME}.bad-{stamp}"));
+                let kept = match std::fs::rename(&file, &bad) {
+                    Ok(()) => format!("kept as {}", bad.display()),
+                    Err(e) => format!("could not move it aside: {e}"),
+                };
+                let warning = format!(
+                    "{} is not valid ({err}); using default settings, the bad file is {kept}",
+                    file.display()
+                );
+                tracing::warn!("{warning}");
+                Loaded {
+                    settings: Settings::default(),
+                    warning: Some(warning),
+                }
+            }
+        }
+    }
+
+    /// Writes `settings.json` atomically: a temp file beside it, fsync, rename (mode 0600 on Unix: a
+    /// custom proxy URL may hold a password).
+    pub fn save(&self, data_dir: &Path) -> Result<(), SettingsError> {
+        let file = path(data_dir);
+        let tmp = data_dir.join(format!("{FILE_NAME}.tmp-{}", std::process::id()));
+        let write_err = |source| SettingsError::Write {
+            path: file.display().to_string(),
+            source,
+        };
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        let result = (|| {
+            std::fs::create_dir_all(data_dir)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut f = options.open(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &file)?;
+            if let Ok(dir) = std::fs::File::open(data_dir) {
+                let _ = dir.sync_all();
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(write_err)
+    }
+
+    /// Re-reads the file, applies `change`, writes it back (other keys untouched).
+    pub fn update(
+        data_dir: &Path,
+        change: impl FnOnce(&mut Settings),
+    ) -> Result<(), SettingsError> {
+        let mut settings = Settings::load(data_dir).settings;
+        change(&mut settings);
+        settings.save(data_dir)
+    }
+}
+
+/// The engine's network settings for `serve`: the flag (or `MIMO2CODEX_PROXY`) wins over
+/// settings.json for this run without rewriting it; settings.json wins over the default `env`.
+pub fn network_config(
+    common: &crate::cli::CommonArgs,
+    env: &HashMap<String, String>,
+    data_dir: &Path,
+) -> Result<crate::engine::NetworkConfig, crate::upstream::RouteError> {
+    let loaded = Settings::load(data_dir);
+    if let Some(warning) = &loaded.warning {
+        eprintln!("warning: {warning}");
+    }
+    let non_empty = |key: &str| env.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let route = match (&common.proxy, non_empty("MIMO2CODEX_PROXY")) {
+        (Some(route), _) => route.clone(),
+        // Written in .env (the real environment variable is already in `common.proxy`).
+        (None, Some(value)) => value.parse()?,
+        (None, None) => loaded.settings.proxy.clone(),
+    };
+    let no_proxy = common
+        .no_proxy
+        .clone()
+        .or_else(|| non_empty("MIMO2CODEX_NO_PROXY_HOSTS").map(str::to_string))
+        .unwrap_or_else(|| loaded.settings.no_proxy.clone());
+    Ok(crate::engine::NetworkConfig {
+        route,
+        no_proxy,
+        ca_file: crate::upstream::tls::ca_file_choice(common.ca_file.as_deref(), env),
+        persist: true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::Preset;
+
+    #[test]
+    fn round_trips_and_keeps_unknown_keys() {
+        let dir = tempfile::tempdir().expect("tmp");
+        assert_eq!(Settings::load(dir.path()).settings, Settings::default());
+        std::fs::write(path(dir.path()), r#"{"proxy":"clash","futureKey":{"a":1}}"#)
+            .expect("write");
+        let loaded = Settings::load(dir.path());
+        assert!(loaded.warning.is_none());
+        assert_eq!(loaded.settings.proxy, OutboundRoute::Preset(Preset::Clash));
+        Settings::update(dir.path(), |s| {
+            s.proxy = OutboundRoute::Direct;
+            s.no_proxy = "intranet".into();
+        })
+        .expect("update");
+        let text = std::fs::read_to_string(path(dir.path())).expect("read");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(v["proxy"], "direct");
+        assert_eq!(v["noProxy"], "intranet");
+        assert_eq!(v["futureKey"]["a"], 1);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_gives_defaults_and_is_kept_aside() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(path(dir.path()), r#"{"proxy": "nonsense-route"}"#).expect("write");
+        let loaded = Settings::load(dir.path());
+        assert_eq!(loaded.settings, Settings::default());
+        let warning = loaded.warning.expect("warning");
+        assert!(
+            warning.contains("not valid") && warning.contains("bad-"),
+            "{warning}"
+        );
+        assert!(!path(dir.path()).exists());
+        let bad: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("settings.json.bad-")
+            })
+            .collect();
+        assert_eq!(bad.len(), 1);
+    }
+}
