@@ -73,6 +73,8 @@ struct NetContext {
     settings_dir: Option<PathBuf>,
     /// Serializes route changes (resolve, build, swap, save).
     changing: Mutex<()>,
+    /// The route's loopback proxy port is not listening (checked at start and on each switch).
+    route_warning: Mutex<Option<String>>,
 }
 
 /// Snapshot of the settings a request runs with.
@@ -128,11 +130,34 @@ impl EngineHandle {
         if let Some(hint) = upstream.route().hint() {
             tracing::warn!("{hint}");
         }
+        let warning = crate::network::route_port_warning_blocking(upstream.route());
+        if let Some(w) = &warning {
+            tracing::warn!("{w}");
+        }
+        self.set_route_warning(warning);
         self.set_upstream(upstream);
         if let Some(dir) = &self.net.settings_dir {
             crate::settings::Settings::update(dir, |s| s.proxy = route)?;
         }
         Ok(())
+    }
+
+    /// Why the current route will fail before any request is sent (its proxy's loopback port is not
+    /// listening), as checked at start and on the last [`EngineHandle::set_route`]; for status views.
+    pub fn route_warning(&self) -> Option<String> {
+        self.net
+            .route_warning
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn set_route_warning(&self, warning: Option<String>) {
+        *self
+            .net
+            .route_warning
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = warning;
     }
 
     /// The settings new requests will use.
@@ -279,6 +304,7 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         },
         settings_dir: config.network.persist.then(|| config.data_dir.clone()),
         changing: Mutex::new(()),
+        route_warning: Mutex::new(None),
     };
     let extra_ca = match &config.network.ca_file {
         Some((path, from)) => Some(ExtraCa::load(path, from)?),
@@ -288,6 +314,10 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
     let route = choice.resolve(&net.route, || read_system_proxy(&net.route.env));
     if let Some(hint) = route.hint() {
         tracing::warn!("{hint}");
+    }
+    let route_warning = crate::network::route_port_warning(&route).await;
+    if let Some(w) = &route_warning {
+        tracing::warn!("{w}");
     }
     let upstream = Upstream::new(UpstreamConfig {
         choice,
@@ -301,6 +331,7 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         upstream: Arc::new(upstream),
     });
     handle.net = Arc::new(net);
+    handle.set_route_warning(route_warning);
     let state = AppState::new(handle.clone(), local_addr, config.body_limit);
     let app = router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -5,8 +5,10 @@
 pub mod cli;
 pub mod codex_config;
 pub mod config;
+pub mod doctor;
 pub mod engine;
 pub mod logging;
+pub mod network;
 pub mod port_holder;
 pub mod provider;
 pub mod secret;

@@ -2,6 +2,8 @@
 
 mod banner;
 pub mod codex;
+pub mod doctor;
+pub mod launcher;
 mod setup;
 
 use std::collections::HashMap;
@@ -101,6 +103,12 @@ pub enum Command {
     PrintConfig,
     /// Point Codex at this proxy safely (enable), undo it (disable), or check it (status).
     Codex(codex::CodexArgs),
+    /// Check both hops (Codex → mimo2codex → proxy → provider) and say how to fix what fails.
+    /// Exit 1 when a check fails.
+    Doctor(doctor::DoctorArgs),
+    /// Write codex-with-proxy.sh / .ps1 / .cmd: start Codex with NO_PROXY covering loopback and,
+    /// optionally, a proxy for Codex's own traffic.
+    Launcher(launcher::LauncherArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -118,6 +126,8 @@ pub fn run() -> i32 {
         Some(Command::Init) => setup::init(&data_dir),
         Some(Command::PrintConfig) => setup::print_config(&cli.common, &data_dir),
         Some(Command::Codex(args)) => codex::run(&args, &cli.common, &data_dir),
+        Some(Command::Doctor(args)) => doctor::run(&args, &cli.common, &data_dir),
+        Some(Command::Launcher(args)) => launcher::run(&args, &data_dir),
         Some(Command::Serve) | None => serve(&cli.common, data_dir),
     }
 }

@@ -88,87 +88,127 @@ impl UpstreamFailure {
 
     /// The whole explanation — which hop, which code, the fix — for Codex's error line and the log.
     pub fn message(&self) -> String {
+        let (problem, fix) = self.parts();
+        if fix.is_empty() {
+            problem
+        } else {
+            format!("{problem} {fix}")
+        }
+    }
+
+    /// The problem alone (which hop, which code), without the advice: [`UpstreamFailure::fix`].
+    pub fn problem(&self) -> String {
+        self.parts().0
+    }
+
+    /// What to do about it (may be empty); `message()` is `problem() + " " + fix()`.
+    pub fn fix(&self) -> String {
+        self.parts().1
+    }
+
+    fn parts(&self) -> (String, String) {
         let provider = &self.provider;
         let host = self.host();
         let via = match &self.proxy {
             Some(p) => format!(" via proxy {p}"),
             None => String::new(),
         };
+        let proxy = self.proxy.as_deref().unwrap_or("?");
         match &self.kind {
-            FailureKind::ConnectRefused { by_proxy: true } => format!(
-                "mimo2codex could not reach the proxy {} (ECONNREFUSED): nothing is listening there. \
-                 Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or pick another route \
-                 (--proxy direct, a preset such as clash, or a URL; unset HTTPS_PROXY/HTTP_PROXY to go direct).",
-                self.proxy.as_deref().unwrap_or("?")
+            FailureKind::ConnectRefused { by_proxy: true } => (
+                format!("mimo2codex could not reach the proxy {proxy} (ECONNREFUSED): nothing is listening there."),
+                "Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or pick another route \
+                 (--proxy direct, a preset such as clash, or a URL; unset HTTPS_PROXY/HTTP_PROXY to go direct). \
+                 `mimo2codex doctor` shows which proxy ports answer on this machine."
+                    .to_string(),
             ),
-            FailureKind::ConnectRefused { by_proxy: false } if is_local_host(host) => format!(
-                "upstream {provider} at {host} refused the connection (ECONNREFUSED): nothing is listening there. \
-                 Start the local server (Ollama, vLLM, LM Studio) or fix the port in the provider's base URL."
+            FailureKind::ConnectRefused { by_proxy: false } if is_local_host(host) => (
+                format!("upstream {provider} at {host} refused the connection (ECONNREFUSED): nothing is listening there."),
+                "Start the local server (Ollama, vLLM, LM Studio) or fix the port in the provider's base URL.".to_string(),
             ),
-            FailureKind::ConnectRefused { by_proxy: false } => format!(
-                "upstream {provider} at {host} refused the connection (ECONNREFUSED). \
-                 Check the host and port in the provider's base URL; if your network needs a proxy, \
-                 set HTTPS_PROXY (e.g. http://127.0.0.1:7890) and restart mimo2codex."
+            FailureKind::ConnectRefused { by_proxy: false } => (
+                format!("upstream {provider} at {host} refused the connection (ECONNREFUSED)."),
+                "Check the host and port in the provider's base URL; if your network needs a proxy, \
+                 start mimo2codex with your proxy app's preset (--proxy clash, clash-verge, surge, v2rayn, v2box), \
+                 --proxy system, or set HTTPS_PROXY (e.g. http://127.0.0.1:7890), and restart mimo2codex."
+                    .to_string(),
             ),
-            FailureKind::NotFound => format!(
-                "cannot resolve {host} for provider {provider} (ENOTFOUND). Check the base URL spelling and your DNS; \
-                 behind a firewall set HTTPS_PROXY to your proxy (e.g. http://127.0.0.1:7890)."
+            FailureKind::NotFound => (
+                format!("cannot resolve {host} for provider {provider} (ENOTFOUND)."),
+                "Check the base URL spelling and your DNS; behind a firewall route through your proxy: \
+                 --proxy clash (or surge, v2rayn, system…) or HTTPS_PROXY set to your proxy (e.g. http://127.0.0.1:7890)."
+                    .to_string(),
             ),
-            FailureKind::TimedOut { phase } => format!(
-                "{phase} to {provider} at {host}{via} timed out (ETIMEDOUT). The network or proxy is too slow or \
-                 blocks this host: check the proxy is running and allows {host}, or set HTTPS_PROXY."
+            FailureKind::TimedOut { phase } => (
+                format!("{phase} to {provider} at {host}{via} timed out (ETIMEDOUT)."),
+                format!(
+                    "The network or proxy is too slow or blocks this host: check the proxy is running and allows {host}, \
+                     or pick a route that works here (--proxy clash, surge, v2rayn, system…, or set HTTPS_PROXY)."
+                ),
             ),
-            FailureKind::ConnReset => format!(
-                "the connection to {provider} at {host}{via} was reset (ECONNRESET). Often a proxy or firewall \
-                 cutting the connection; retry, or switch proxy node / route."
+            FailureKind::ConnReset => (
+                format!("the connection to {provider} at {host}{via} was reset (ECONNRESET)."),
+                "Often a proxy or firewall cutting the connection; retry, or switch proxy node / route \
+                 (--proxy <preset or URL>)."
+                    .to_string(),
             ),
-            FailureKind::TunnelRefused { detail } => format!(
-                "the proxy {} refused to open a tunnel to {host} ({detail}; tunneling socket could not be established). \
-                 Check the proxy's rules and credentials (user:password in the proxy URL).",
-                self.proxy.as_deref().unwrap_or("?")
+            FailureKind::TunnelRefused { detail } => (
+                format!(
+                    "the proxy {proxy} refused to open a tunnel to {host} ({detail}; tunneling socket could not be established)."
+                ),
+                "Check the proxy's rules and credentials (user:password in the proxy URL, e.g. --proxy http://user:password@127.0.0.1:7890)."
+                    .to_string(),
             ),
-            FailureKind::Tls { detail } => format!(
-                "TLS handshake with {host}{via} failed ({}: {detail}). {} mimo2codex never disables certificate checks.",
-                tls_code(detail),
-                tls_fix(tls_code(detail))
+            FailureKind::Tls { detail } => (
+                format!(
+                    "TLS handshake with {host}{via} failed ({}: {detail}).",
+                    tls_code(detail)
+                ),
+                format!(
+                    "{} mimo2codex never disables certificate checks.",
+                    tls_fix(tls_code(detail))
+                ),
             ),
-            FailureKind::Http { status: 401, body, .. } => format!(
-                "{provider} rejected the API key (HTTP 401): {}. Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
-                short(body),
-                self.key_env
+            FailureKind::Http { status: 401, body, .. } => (
+                format!("{provider} rejected the API key (HTTP 401): {}.", short(body)),
+                format!(
+                    "Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
+                    self.key_env
+                ),
             ),
-            FailureKind::Http { status: 403, body, .. } => format!(
-                "{provider} refused the request (HTTP 403): {}. The key in {} may be invalid or not allowed to use this model \
-                 (or this region): check it in the provider's console, set a valid key (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
-                short(body),
-                self.key_env
+            FailureKind::Http { status: 403, body, .. } => (
+                format!("{provider} refused the request (HTTP 403): {}.", short(body)),
+                format!(
+                    "The key in {} may be invalid or not allowed to use this model \
+                     (or this region): check it in the provider's console, set a valid key (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
+                    self.key_env
+                ),
             ),
             // "try again in Ns" is the phrase Codex reads its retry delay from; never invent N.
-            FailureKind::Http { status: 429, body, retry_after } => match retry_after {
-                Some(secs) => format!(
-                    "{provider} rate limit reached (HTTP 429): {}. Please try again in {secs}s.",
-                    short(body)
-                ),
-                None => format!(
-                    "{provider} rate limit reached (HTTP 429): {}. Please try again later, or lower concurrency.",
-                    short(body)
-                ),
-            },
-            FailureKind::Http { status: 404, body, .. } => format!(
-                "{provider} answered HTTP 404 from {host}{via}: {}. Check the provider's base URL (it usually ends in /v1) and the model name.",
-                short(body)
+            FailureKind::Http { status: 429, body, retry_after } => (
+                format!("{provider} rate limit reached (HTTP 429): {}.", short(body)),
+                match retry_after {
+                    Some(secs) => format!("Please try again in {secs}s."),
+                    None => "Please try again later, or lower concurrency.".to_string(),
+                },
             ),
-            FailureKind::Http { status, body, .. } if *status >= 500 => format!(
-                "{provider} answered HTTP {status} from {host}{via}: {}. The provider's server failed, not mimo2codex: \
-                 try again in a moment, or switch model or provider if it persists.",
-                short(body)
+            FailureKind::Http { status: 404, body, .. } => (
+                format!("{provider} answered HTTP 404 from {host}{via}: {}.", short(body)),
+                "Check the provider's base URL (it usually ends in /v1) and the model name.".to_string(),
             ),
-            FailureKind::Http { status, body, .. } => format!(
-                "{provider} answered HTTP {status} from {host}{via}: {}",
-                short(body)
+            FailureKind::Http { status, body, .. } if *status >= 500 => (
+                format!("{provider} answered HTTP {status} from {host}{via}: {}.", short(body)),
+                "The provider's server failed, not mimo2codex: \
+                 try again in a moment, or switch model or provider if it persists."
+                    .to_string(),
             ),
-            FailureKind::Other { detail } => format!(
-                "request to {provider} at {host}{via} failed: {detail}"
+            FailureKind::Http { status, body, .. } => (
+                format!("{provider} answered HTTP {status} from {host}{via}: {}", short(body)),
+                String::new(),
+            ),
+            FailureKind::Other { detail } => (
+                format!("request to {provider} at {host}{via} failed: {detail}"),
+                String::new(),
             ),
         }
     }

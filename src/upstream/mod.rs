@@ -70,15 +70,31 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 
 impl Upstream {
     pub fn new(config: UpstreamConfig) -> Result<Self, ClientBuildError> {
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .read_timeout(config.idle_timeout)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_keepalive(Duration::from_secs(30))
-            .user_agent(concat!("mimo2codex/", env!("CARGO_PKG_VERSION")));
-        builder = match config.route.proxy() {
-            Some((url, no_proxy)) => {
-                let proxy = reqwest::Proxy::all(url).map_err(|e| {
+        let client = build_client(&config, false)?;
+        Ok(Upstream { client, config })
+    }
+
+    /// A client exactly like this one's (route, NO_PROXY, CAs, timeouts) that also records the
+    /// peer certificate (`reqwest::tls::TlsInfo`), for `mimo2codex doctor`.
+    pub fn diagnostic_client(&self) -> Result<reqwest::Client, ClientBuildError> {
+        build_client(&self.config, true)
+    }
+}
+
+fn build_client(
+    config: &UpstreamConfig,
+    tls_info: bool,
+) -> Result<reqwest::Client, ClientBuildError> {
+    let mut builder = reqwest::Client::builder()
+        .tls_info(tls_info)
+        .connect_timeout(config.connect_timeout)
+        .read_timeout(config.idle_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_keepalive(Duration::from_secs(30))
+        .user_agent(concat!("mimo2codex/", env!("CARGO_PKG_VERSION")));
+    builder = match config.route.proxy() {
+        Some((url, no_proxy)) => {
+            let proxy = reqwest::Proxy::all(url).map_err(|e| {
                     let name = match &config.route {
                         ProxyRoute::Env { var, .. } => format!("{var}="),
                         _ => "proxy ".into(),
@@ -88,29 +104,29 @@ impl Upstream {
                         route::mask_proxy_url(url)
                     ))
                 })?;
-                builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy)))
-            }
-            None => builder.no_proxy(),
-        };
-        if let Some(ca) = &config.extra_ca {
-            // With rustls-platform-verifier, merged roots become `Verifier::new_with_extra_roots`:
-            // the OS store stays, these are trusted as well.
-            builder = builder.tls_certs_merge(ca.certs.iter().cloned());
+            builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy)))
         }
-        let client = builder.build().map_err(|e| {
-            let chain = failure::error_chain(&e);
-            match &config.extra_ca {
-                Some(ca) => ClientBuildError(format!(
-                    "{chain} (with the extra CA file {} from {})",
-                    ca.path.display(),
-                    ca.from
-                )),
-                None => ClientBuildError(chain),
-            }
-        })?;
-        Ok(Upstream { client, config })
+        None => builder.no_proxy(),
+    };
+    if let Some(ca) = &config.extra_ca {
+        // With rustls-platform-verifier, merged roots become `Verifier::new_with_extra_roots`:
+        // the OS store stays, these are trusted as well.
+        builder = builder.tls_certs_merge(ca.certs.iter().cloned());
     }
+    builder.build().map_err(|e| {
+        let chain = failure::error_chain(&e);
+        match &config.extra_ca {
+            Some(ca) => ClientBuildError(format!(
+                "{chain} (with the extra CA file {} from {})",
+                ca.path.display(),
+                ca.from
+            )),
+            None => ClientBuildError(chain),
+        }
+    })
+}
 
+impl Upstream {
     pub fn route(&self) -> &ProxyRoute {
         &self.config.route
     }

@@ -1,0 +1,399 @@
+//! Raw, bounded handshakes with the hops on the way out: a TCP connect, an HTTP `CONNECT`, a SOCKS5
+//! greeting and tunnel request. Used by proxy detection and `mimo2codex doctor`; the parsing is pure
+//! and unit-tested, the I/O is thin.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Largest proxy answer head we read.
+const MAX_HEAD: usize = 8 * 1024;
+
+/// Why a hop could not be reached, in the terms [`crate::upstream::FailureKind`] uses.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("cannot resolve {0}")]
+    NotFound(String),
+    #[error("connection refused")]
+    Refused,
+    #[error("timed out")]
+    TimedOut,
+    #[error("connection reset")]
+    Reset,
+    #[error("{0}")]
+    Other(String),
+}
+
+impl NetError {
+    fn from_io(err: &std::io::Error) -> NetError {
+        use std::io::ErrorKind as K;
+        match err.kind() {
+            K::ConnectionRefused => NetError::Refused,
+            K::TimedOut => NetError::TimedOut,
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                NetError::Reset
+            }
+            _ => NetError::Other(err.to_string()),
+        }
+    }
+}
+
+/// Resolves `host:port` (bounded by `timeout`); an IP literal needs no lookup.
+pub async fn resolve(
+    host: &str,
+    port: u16,
+    timeout: Duration,
+) -> Result<Vec<SocketAddr>, NetError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((bare, port))).await {
+        Err(_) => Err(NetError::TimedOut),
+        Ok(Err(_)) => Err(NetError::NotFound(bare.to_string())),
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(NetError::NotFound(bare.to_string()))
+            } else {
+                Ok(addrs)
+            }
+        }
+    }
+}
+
+/// Connects to the first address that accepts within `timeout` each.
+pub async fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, NetError> {
+    let mut last = NetError::Other("no address to connect to".into());
+    for addr in addrs {
+        match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(err)) => last = NetError::from_io(&err),
+            Err(_) => last = NetError::TimedOut,
+        }
+    }
+    Err(last)
+}
+
+/// Resolves and connects.
+pub async fn connect_host(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, NetError> {
+    let addrs = resolve(host, port, timeout).await?;
+    connect(&addrs, timeout).await
+}
+
+/// What a proxy said to a tunnel request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TunnelAnswer {
+    /// The tunnel is open.
+    Open,
+    /// The proxy refused, with the wording of [`crate::upstream::failure::classify_proxy_text`].
+    Refused { detail: String },
+    /// What answered is not this kind of proxy.
+    NotAProxy { detail: String },
+}
+
+/// `HTTP/1.1 407 Proxy Authentication Required` → `(407, the line)`.
+pub fn parse_status_line(head: &[u8]) -> Option<(u16, String)> {
+    let text = String::from_utf8_lossy(head);
+    let line = text.lines().next()?.trim();
+    let mut parts = line.split_whitespace();
+    let version = parts.next()?;
+    if !version.starts_with("HTTP/1.") {
+        return None;
+    }
+    let status = parts.next()?.parse::<u16>().ok()?;
+    (100..1000)
+        .contains(&status)
+        .then(|| (status, line.to_string()))
+}
+
+/// The answer to `CONNECT`, from the status line.
+pub fn connect_answer(head: &[u8]) -> TunnelAnswer {
+    match parse_status_line(head) {
+        Some((200..=299, _)) => TunnelAnswer::Open,
+        Some((407, _)) => TunnelAnswer::Refused {
+            detail: "407 proxy authentication required".into(),
+        },
+        Some((_, line)) => TunnelAnswer::Refused {
+            detail: format!("CONNECT answered {line}"),
+        },
+        None => TunnelAnswer::NotAProxy {
+            detail: format!("not an HTTP answer: {}", printable(head)),
+        },
+    }
+}
+
+fn printable(bytes: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
+        .chars()
+        .map(|c| if c.is_control() { '.' } else { c })
+        .collect();
+    if text.is_empty() {
+        "(connection closed without an answer)".into()
+    } else {
+        format!("{text:?}")
+    }
+}
+
+/// Reads an HTTP head (up to the blank line, [`MAX_HEAD`] or EOF).
+async fn read_head(stream: &mut TcpStream) -> Result<Vec<u8>, NetError> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| NetError::from_io(&e))?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") || buf.len() >= MAX_HEAD {
+            return Ok(buf);
+        }
+    }
+}
+
+/// Sends `CONNECT target` (with `Proxy-Authorization: Basic …` when `basic` is set) and reads the
+/// answer, all within `timeout`.
+pub async fn http_connect(
+    stream: &mut TcpStream,
+    target: &str,
+    basic: Option<&str>,
+    timeout: Duration,
+) -> Result<(TunnelAnswer, Option<u16>), NetError> {
+    let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+    if let Some(credentials) = basic {
+        request.push_str(&format!("Proxy-Authorization: Basic {credentials}\r\n"));
+    }
+    request.push_str("\r\n");
+    let exchange = async {
+        stream
+            .write_all(request.as_bytes())
+            .await
+            .map_err(|e| NetError::from_io(&e))?;
+        read_head(stream).await
+    };
+    let head = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| NetError::TimedOut)??;
+    let status = parse_status_line(&head).map(|(s, _)| s);
+    Ok((connect_answer(&head), status))
+}
+
+/// A SOCKS5 server's choice of method: `00` none, `02` user/password, `FF` none acceptable.
+pub fn parse_socks_method(answer: &[u8]) -> Option<u8> {
+    match answer {
+        [0x05, method, ..] => Some(*method),
+        _ => None,
+    }
+}
+
+/// RFC 1928 reply codes, in words.
+pub fn socks_reply_text(code: u8) -> &'static str {
+    match code {
+        0x01 => "general SOCKS server failure",
+        0x02 => "connection not allowed by ruleset",
+        0x03 => "network unreachable",
+        0x04 => "host unreachable",
+        0x05 => "connection refused",
+        0x06 => "TTL expired",
+        0x07 => "command not supported",
+        0x08 => "address type not supported",
+        _ => "unknown error",
+    }
+}
+
+/// Reads exactly `n` bytes, or fewer when the peer closes.
+async fn read_n(stream: &mut TcpStream, n: usize) -> Result<Vec<u8>, NetError> {
+    let mut buf = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        let read = stream
+            .read(&mut buf[got..])
+            .await
+            .map_err(|e| NetError::from_io(&e))?;
+        if read == 0 {
+            break;
+        }
+        got += read;
+    }
+    buf.truncate(got);
+    Ok(buf)
+}
+
+/// The SOCKS5 greeting only (detection): offers "no auth" and "user/password"; returns the method.
+pub async fn socks5_greeting(
+    stream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<Option<u8>, NetError> {
+    let exchange = async {
+        stream
+            .write_all(&[0x05, 0x02, 0x00, 0x02])
+            .await
+            .map_err(|e| NetError::from_io(&e))?;
+        read_n(stream, 2).await
+    };
+    let answer = tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| NetError::TimedOut)??;
+    Ok(parse_socks_method(&answer))
+}
+
+/// Where a SOCKS5 tunnel goes: a name the proxy resolves (`socks5h`) or an address resolved here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocksTarget {
+    Name(String, u16),
+    Addr(SocketAddr),
+}
+
+/// The CONNECT request bytes for a target.
+pub fn socks5_request(target: &SocksTarget) -> Vec<u8> {
+    let mut req = vec![0x05, 0x01, 0x00];
+    let port = match target {
+        SocksTarget::Addr(SocketAddr::V4(a)) => {
+            req.push(0x01);
+            req.extend_from_slice(&a.ip().octets());
+            a.port()
+        }
+        SocksTarget::Addr(SocketAddr::V6(a)) => {
+            req.push(0x04);
+            req.extend_from_slice(&a.ip().octets());
+            a.port()
+        }
+        SocksTarget::Name(host, port) => {
+            let name = &host.as_bytes()[..host.len().min(255)];
+            req.push(0x03);
+            req.push(name.len() as u8);
+            req.extend_from_slice(name);
+            *port
+        }
+    };
+    req.extend_from_slice(&port.to_be_bytes());
+    req
+}
+
+/// A full SOCKS5 tunnel request (greeting, optional user/password, CONNECT), within `timeout`.
+pub async fn socks5_tunnel(
+    stream: &mut TcpStream,
+    target: &SocksTarget,
+    credentials: Option<(&str, &str)>,
+    timeout: Duration,
+) -> Result<TunnelAnswer, NetError> {
+    let exchange = async {
+        let greeting: &[u8] = if credentials.is_some() {
+            &[0x05, 0x02, 0x00, 0x02]
+        } else {
+            &[0x05, 0x01, 0x00]
+        };
+        let io = |e: std::io::Error| NetError::from_io(&e);
+        stream.write_all(greeting).await.map_err(io)?;
+        let method = parse_socks_method(&read_n(stream, 2).await?);
+        match (method, credentials) {
+            (Some(0x00), _) => {}
+            (Some(0x02), Some((user, pass))) => {
+                let mut auth = vec![0x01, user.len().min(255) as u8];
+                auth.extend_from_slice(&user.as_bytes()[..user.len().min(255)]);
+                auth.push(pass.len().min(255) as u8);
+                auth.extend_from_slice(&pass.as_bytes()[..pass.len().min(255)]);
+                stream.write_all(&auth).await.map_err(io)?;
+                let status = read_n(stream, 2).await?;
+                if status.get(1) != Some(&0x00) {
+                    return Ok(TunnelAnswer::Refused {
+                        detail: "SOCKS5 proxy rejected the user name / password".into(),
+                    });
+                }
+            }
+            (Some(0x02 | 0xFF), _) => return Ok(TunnelAnswer::Refused {
+                detail:
+                    "SOCKS5 proxy wants a user name / password (socks5://user:password@host:port)"
+                        .into(),
+            }),
+            (Some(other), _) => {
+                return Ok(TunnelAnswer::NotAProxy {
+                    detail: format!("SOCKS5 proxy chose an unknown method {other:#04x}"),
+                })
+            }
+            (None, _) => {
+                return Ok(TunnelAnswer::NotAProxy {
+                    detail: "no SOCKS5 answer to the greeting".into(),
+                })
+            }
+        }
+        stream
+            .write_all(&socks5_request(target))
+            .await
+            .map_err(io)?;
+        let reply = read_n(stream, 4).await?;
+        Ok(match reply.as_slice() {
+            [0x05, 0x00, ..] => TunnelAnswer::Open,
+            [0x05, code, ..] => TunnelAnswer::Refused {
+                detail: format!("SOCKS5 proxy answered: {}", socks_reply_text(*code)),
+            },
+            _ => TunnelAnswer::NotAProxy {
+                detail: "the SOCKS5 proxy closed the connection".into(),
+            },
+        })
+    };
+    tokio::time::timeout(timeout, exchange)
+        .await
+        .map_err(|_| NetError::TimedOut)?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines_and_connect_answers() {
+        assert_eq!(
+            parse_status_line(b"HTTP/1.1 200 Connection established\r\n\r\n"),
+            Some((200, "HTTP/1.1 200 Connection established".into()))
+        );
+        assert_eq!(
+            parse_status_line(b"HTTP/1.0 502 Bad Gateway\r\n").map(|s| s.0),
+            Some(502)
+        );
+        assert_eq!(parse_status_line(b"SSH-2.0-OpenSSH\r\n"), None);
+        assert_eq!(parse_status_line(b"\x05\x00"), None);
+        assert_eq!(parse_status_line(b""), None);
+        assert_eq!(
+            connect_answer(b"HTTP/1.1 200 OK\r\n\r\n"),
+            TunnelAnswer::Open
+        );
+        assert_eq!(
+            connect_answer(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"),
+            TunnelAnswer::Refused {
+                detail: "407 proxy authentication required".into()
+            }
+        );
+        assert!(matches!(
+            connect_answer(b"HTTP/1.1 403 Forbidden\r\n\r\n"),
+            TunnelAnswer::Refused { detail } if detail == "CONNECT answered HTTP/1.1 403 Forbidden"
+        ));
+        assert!(matches!(
+            connect_answer(b""),
+            TunnelAnswer::NotAProxy { .. }
+        ));
+    }
+
+    #[test]
+    fn socks_bytes() {
+        assert_eq!(parse_socks_method(&[0x05, 0x00]), Some(0));
+        assert_eq!(parse_socks_method(&[0x05, 0xFF]), Some(0xFF));
+        assert_eq!(parse_socks_method(b"HT"), None);
+        assert_eq!(parse_socks_method(&[0x05]), None);
+        assert_eq!(
+            socks5_request(&SocksTarget::Name("api.x".into(), 443)),
+            vec![5, 1, 0, 3, 5, b'a', b'p', b'i', b'.', b'x', 1, 187]
+        );
+        let addr: SocketAddr = "127.0.0.2:8443".parse().expect("addr");
+        assert_eq!(
+            socks5_request(&SocksTarget::Addr(addr)),
+            vec![5, 1, 0, 1, 127, 0, 0, 2, 0x20, 0xFB]
+        );
+        assert_eq!(socks_reply_text(5), "connection refused");
+    }
+}
