@@ -2,7 +2,9 @@
 # The project's test command: formatting, lints, every test target (unit, integration, real-Codex e2e).
 # Real-Codex tests need `npm ci` first (installs the pinned @openai/codex); MIMO2CODEX_SKIP_CODEX_E2E=1
 # skips them. Benches (harness = false) are compiled by clippy but not run here. Uses cargo-nextest
-# when installed (its closing "Summary" line is what CI reads).
+# when installed (its closing "Summary" line is what CI reads). The workspace's default members are the
+# engine (.) and the desktop app (src-tauri), so clippy and the tests cover both; the desktop's unit tests
+# need its system libraries (libwebkit2gtk-4.1-dev, libayatana-appindicator3-dev) but no display.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

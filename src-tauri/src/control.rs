@@ -1,0 +1,342 @@
+//! Starts, stops and restarts the engine, and reads its state for the tray. Configuration comes
+//! from the same sources as the headless binary: the `MIMO2CODEX_*` environment, `<data dir>/.env`,
+//! `providers.json` and `settings.json`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use clap::Parser;
+use mimo2codex::cli::{load_env, load_registry, Cli, CommonArgs};
+use mimo2codex::config::{env_flag, resolve_data_dir};
+use mimo2codex::engine::{self, EngineConfig, EngineError, EngineHandle, RunningEngine};
+use mimo2codex::provider::ProviderRegistry;
+use mimo2codex::upstream::OutboundRoute;
+
+use crate::model::{EngineStatus, ProviderItem, TrayState};
+
+/// The engine options from the environment (`MIMO2CODEX_HOST`, `_PORT`, `_DATA_DIR`, `_PROXY`…),
+/// exactly as the headless binary reads them; the desktop app's own arguments are not engine flags.
+pub fn common_args_from_env() -> Result<CommonArgs, String> {
+    Cli::try_parse_from(["mimo2codex"])
+        .map(|cli| cli.common)
+        .map_err(|e| one_line(&e))
+}
+
+/// clap's text is "error: invalid value 'x' for '--port <PORT>': …\n\nFor more information…".
+fn one_line(err: &clap::Error) -> String {
+    let text = err.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    format!(
+        "bad MIMO2CODEX_* setting: {}",
+        first.trim_start_matches("error: ").trim()
+    )
+}
+
+/// The data directory (`MIMO2CODEX_DATA_DIR`, else `~/.mimo2codex`).
+pub fn data_dir(common: Option<&CommonArgs>) -> PathBuf {
+    resolve_data_dir(common.and_then(|c| c.data_dir.as_deref()))
+}
+
+/// Builds the engine's configuration, the way `mimo2codex serve` does.
+pub fn load_config(data_dir: &Path) -> Result<EngineConfig, String> {
+    let common = common_args_from_env()?;
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            data_dir.display()
+        )
+    })?;
+    let env = load_env(data_dir)?;
+    let registry = load_registry(&common, data_dir, &env)?;
+    let network =
+        mimo2codex::settings::network_config(&common, &env, data_dir).map_err(|e| e.to_string())?;
+    Ok(EngineConfig {
+        host: common.host.clone(),
+        port: common.port,
+        data_dir: data_dir.to_path_buf(),
+        registry,
+        thinking: !(common.disable_thinking || env_flag(&env, "MIMO2CODEX_DISABLE_THINKING")),
+        body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
+        no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
+        network,
+    })
+}
+
+/// A start failure as the status line says it: `port 8788 in use by pid 42 (node)`.
+pub fn describe_start_error(err: &EngineError) -> String {
+    match err {
+        EngineError::PortInUse { port, holder, .. } => format!("port {port} in use{holder}"),
+        other => other.to_string(),
+    }
+}
+
+/// Choices made in the tray during this session, kept across "Restart proxy" (which otherwise
+/// re-reads every file, e.g. a key added to `.env`). The outbound route needs none: the engine
+/// saves it to settings.json.
+#[derive(Clone, Debug, Default)]
+struct Overrides {
+    thinking: Option<bool>,
+    provider: Option<String>,
+}
+
+/// What the menu shows about settings when no engine is running: the last configuration read.
+#[derive(Clone, Debug)]
+struct ConfigView {
+    route: OutboundRoute,
+    thinking: bool,
+    registry: Option<ProviderRegistry>,
+}
+
+/// The engine slot and what the tray shows about it.
+pub struct Controller {
+    data_dir: PathBuf,
+    /// The running engine; the async lock serializes start, stop and restart.
+    slot: tokio::sync::Mutex<Option<RunningEngine>>,
+    /// Copies for the (synchronous) menu code.
+    handle: Mutex<Option<EngineHandle>>,
+    status: Mutex<EngineStatus>,
+    last_config: Mutex<Option<ConfigView>>,
+    overrides: Mutex<Overrides>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Controller {
+    pub fn new(data_dir: PathBuf) -> Self {
+        Controller {
+            data_dir,
+            slot: tokio::sync::Mutex::new(None),
+            handle: Mutex::new(None),
+            status: Mutex::new(EngineStatus::Stopped),
+            last_config: Mutex::new(None),
+            overrides: Mutex::new(Overrides::default()),
+        }
+    }
+
+    /// The running engine's handle, if any.
+    pub fn handle(&self) -> Option<EngineHandle> {
+        lock(&self.handle).clone()
+    }
+
+    pub fn status(&self) -> EngineStatus {
+        lock(&self.status).clone()
+    }
+
+    fn set_status(&self, status: EngineStatus) {
+        *lock(&self.status) = status;
+    }
+
+    /// Remembers a thinking choice made in the tray (kept across restarts).
+    pub fn remember_thinking(&self, on: bool) {
+        lock(&self.overrides).thinking = Some(on);
+    }
+
+    /// Remembers a default-provider choice made in the tray (kept across restarts).
+    pub fn remember_provider(&self, id: &str) {
+        lock(&self.overrides).provider = Some(id.to_string());
+    }
+
+    /// Starts the engine with a freshly read configuration, unless one is running. Failures end
+    /// up in the status line and the log.
+    pub async fn start(&self) {
+        let mut slot = self.slot.lock().await;
+        if slot.is_none() {
+            *slot = self.start_locked().await;
+        }
+    }
+
+    async fn start_locked(&self) -> Option<RunningEngine> {
+        self.set_status(EngineStatus::Starting);
+        let mut config = match load_config(&self.data_dir) {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::error!("cannot start the proxy: {err}");
+                self.set_status(EngineStatus::Error(err));
+                return None;
+            }
+        };
+        let overrides = lock(&self.overrides).clone();
+        if let Some(on) = overrides.thinking {
+            config.thinking = on;
+        }
+        if let Some(id) = &overrides.provider {
+            match config.registry.with_default(id) {
+                Ok(r) => config.registry = r,
+                Err(err) => tracing::warn!("provider chosen in the tray is gone: {err}"),
+            }
+        }
+        *lock(&self.last_config) = Some(ConfigView {
+            route: config.network.route.clone(),
+            thinking: config.thinking,
+            registry: Some(config.registry.clone()),
+        });
+        match engine::start(config).await {
+            Ok(running) => {
+                let addr = running.local_addr.to_string();
+                tracing::info!("proxy listening on {} (Codex base_url)", running.base_url());
+                *lock(&self.handle) = Some(running.handle.clone());
+                self.set_status(EngineStatus::Running { addr });
+                Some(running)
+            }
+            Err(err) => {
+                tracing::error!("cannot start the proxy: {err}");
+                self.set_status(EngineStatus::Error(describe_start_error(&err)));
+                None
+            }
+        }
+    }
+
+    /// Stops the engine gracefully (in-flight streams get the engine's grace period).
+    pub async fn stop(&self) {
+        let mut slot = self.slot.lock().await;
+        self.stop_locked(&mut slot).await;
+    }
+
+    async fn stop_locked(&self, slot: &mut Option<RunningEngine>) {
+        if let Some(handle) = lock(&self.handle).take() {
+            // Keep showing the live settings while stopped.
+            let settings = handle.settings();
+            *lock(&self.last_config) = Some(ConfigView {
+                route: handle.route(),
+                thinking: settings.thinking,
+                registry: Some((*settings.registry).clone()),
+            });
+        }
+        if let Some(running) = slot.take() {
+            tracing::info!("stopping the proxy");
+            running.shutdown().await;
+        }
+        self.set_status(EngineStatus::Stopped);
+    }
+
+    /// Stops the engine and starts it again with a freshly read configuration.
+    pub async fn restart(&self) {
+        let mut slot = self.slot.lock().await;
+        self.stop_locked(&mut slot).await;
+        *slot = self.start_locked().await;
+    }
+
+    /// What the tray shows now. `autostart` comes from the autostart plugin.
+    pub fn tray_state(&self, autostart: bool) -> TrayState {
+        let status = self.status();
+        let (route, thinking, registry) = match self.handle() {
+            Some(h) => {
+                let s = h.settings();
+                (h.route(), s.thinking, Some((*s.registry).clone()))
+            }
+            None => match lock(&self.last_config).clone() {
+                Some(view) => (view.route, view.thinking, view.registry),
+                None => (OutboundRoute::Env, true, None),
+            },
+        };
+        let (providers, default_provider) = match &registry {
+            Some(r) => (
+                r.providers()
+                    .iter()
+                    .map(|p| ProviderItem {
+                        id: p.id.clone(),
+                        label: if p.display_name.is_empty() {
+                            p.id.clone()
+                        } else {
+                            p.display_name.clone()
+                        },
+                    })
+                    .collect(),
+                Some(r.default_provider().id.clone()),
+            ),
+            None => (Vec::new(), None),
+        };
+        TrayState {
+            status,
+            route,
+            thinking,
+            providers,
+            default_provider,
+            autostart,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One test touches process env, so the env-dependent checks live together.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn starts_reports_port_in_use_and_restarts() {
+        let dir = std::env::temp_dir().join(format!("m2c-desktop-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        // A port someone else holds.
+        let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = busy.local_addr().expect("addr").port();
+        // SAFETY (edition 2021: set_var is safe): nextest runs each test in its own process.
+        std::env::set_var("MIMO2CODEX_PORT", port.to_string());
+        std::env::set_var("MIMO2CODEX_DATA_DIR", &dir);
+        std::env::set_var("DS_API_KEY", "sk-test");
+        let c = Controller::new(data_dir(common_args_from_env().ok().as_ref()));
+        assert_eq!(c.data_dir, dir);
+        c.start().await;
+        let status = c.status();
+        let EngineStatus::Error(why) = &status else {
+            panic!("expected an error, got {status:?}")
+        };
+        assert!(
+            why.starts_with(&format!("port {port} in use by pid {}", std::process::id())),
+            "{why}"
+        );
+        // The menu still lists the configured providers while the engine is down.
+        let state = c.tray_state(false);
+        assert!(
+            state.providers.iter().any(|p| p.id == "deepseek"),
+            "{state:?}"
+        );
+
+        drop(busy);
+        c.remember_thinking(false);
+        c.restart().await;
+        assert_eq!(
+            c.status(),
+            EngineStatus::Running {
+                addr: format!("127.0.0.1:{port}")
+            }
+        );
+        let handle = c.handle().expect("handle");
+        assert!(!handle.thinking(), "tray choice survives a restart");
+        assert!(!c.tray_state(true).thinking);
+        c.stop().await;
+        assert_eq!(c.status(), EngineStatus::Stopped);
+        assert!(c.handle().is_none());
+        // The port is free again.
+        std::net::TcpListener::bind(("127.0.0.1", port)).expect("port released");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_bad_environment_value_is_one_line() {
+        let Err(err) = Cli::try_parse_from(["mimo2codex", "--port", "eighty"]) else {
+            panic!("parsed")
+        };
+        let line = one_line(&err);
+        assert!(
+            line.starts_with("bad MIMO2CODEX_* setting: invalid value 'eighty'"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'), "{line}");
+    }
+
+    #[test]
+    fn port_in_use_is_phrased_for_the_status_line() {
+        let err = EngineError::PortInUse {
+            host: "127.0.0.1".into(),
+            port: 8788,
+            holder: " by pid 42 (node)".into(),
+        };
+        assert_eq!(
+            describe_start_error(&err),
+            "port 8788 in use by pid 42 (node)"
+        );
+    }
+}

@@ -1,0 +1,585 @@
+//! The tray menu as plain data: [`menu_model`] builds it from a [`TrayState`], [`action_for`] maps a
+//! clicked item's id back to an [`Action`]. Both are pure, so they are tested without a display;
+//! `menu.rs` maps the entries onto `tauri::menu`.
+
+use mimo2codex::upstream::{OutboundRoute, Preset};
+
+/// Item ids (stable strings; Tauri hands them back in menu events).
+pub mod ids {
+    pub const STATUS: &str = "status";
+    pub const PROXY_MENU: &str = "proxy";
+    pub const PROXY_DIRECT: &str = "proxy:direct";
+    pub const PROXY_SYSTEM: &str = "proxy:system";
+    pub const PROXY_ENV: &str = "proxy:env";
+    pub const PROXY_CLASH: &str = "proxy:clash";
+    pub const PROXY_CLASH_VERGE: &str = "proxy:clash-verge";
+    pub const PROXY_SURGE: &str = "proxy:surge";
+    pub const PROXY_V2RAYN: &str = "proxy:v2rayn";
+    pub const PROXY_V2BOX: &str = "proxy:v2box";
+    /// The route in effect when it is none of the items above (a proxy URL, a SOCKS preset).
+    pub const PROXY_OTHER: &str = "proxy:other";
+    pub const THINKING: &str = "thinking";
+    pub const PROVIDER_MENU: &str = "provider";
+    /// Prefix of a provider item's id: `provider:deepseek`.
+    pub const PROVIDER_PREFIX: &str = "provider:";
+    pub const OPEN_LOG: &str = "open-log";
+    pub const SETTINGS: &str = "settings";
+    pub const DIAGNOSE: &str = "diagnose";
+    pub const AUTOSTART: &str = "autostart";
+    pub const RESTART: &str = "restart";
+    pub const QUIT: &str = "quit";
+}
+
+/// The proxy submenu's fixed choices, in menu order: id, label, route.
+pub fn proxy_choices() -> [(&'static str, &'static str, OutboundRoute); 8] {
+    [
+        (ids::PROXY_DIRECT, "Direct", OutboundRoute::Direct),
+        (ids::PROXY_SYSTEM, "System proxy", OutboundRoute::System),
+        (ids::PROXY_ENV, "From environment", OutboundRoute::Env),
+        (
+            ids::PROXY_CLASH,
+            "Clash (7890)",
+            OutboundRoute::Preset(Preset::Clash),
+        ),
+        (
+            ids::PROXY_CLASH_VERGE,
+            "Clash Verge (7897)",
+            OutboundRoute::Preset(Preset::ClashVerge),
+        ),
+        (
+            ids::PROXY_SURGE,
+            "Surge (6152)",
+            OutboundRoute::Preset(Preset::Surge),
+        ),
+        (
+            ids::PROXY_V2RAYN,
+            "V2RayN (10809)",
+            OutboundRoute::Preset(Preset::V2rayN),
+        ),
+        (
+            ids::PROXY_V2BOX,
+            "V2Box (1087)",
+            OutboundRoute::Preset(Preset::V2Box),
+        ),
+    ]
+}
+
+/// What the engine is doing, as the status line shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineStatus {
+    Starting,
+    Running {
+        addr: String,
+    },
+    Stopped,
+    /// A start failure, already phrased for the user (e.g. "port 8788 in use by pid 42 (node)").
+    Error(String),
+}
+
+impl EngineStatus {
+    pub fn is_running(&self) -> bool {
+        matches!(self, EngineStatus::Running { .. })
+    }
+}
+
+/// A configured provider as the menu lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderItem {
+    pub id: String,
+    pub label: String,
+}
+
+/// Everything the menu shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrayState {
+    pub status: EngineStatus,
+    pub route: OutboundRoute,
+    pub thinking: bool,
+    pub providers: Vec<ProviderItem>,
+    /// The default provider's id.
+    pub default_provider: Option<String>,
+    pub autostart: bool,
+}
+
+impl Default for TrayState {
+    fn default() -> Self {
+        TrayState {
+            status: EngineStatus::Starting,
+            route: OutboundRoute::Env,
+            thinking: true,
+            providers: Vec::new(),
+            default_provider: None,
+            autostart: false,
+        }
+    }
+}
+
+/// One menu entry, as plain data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MenuEntry {
+    Item {
+        id: String,
+        label: String,
+        enabled: bool,
+    },
+    Check {
+        id: String,
+        label: String,
+        enabled: bool,
+        checked: bool,
+    },
+    Submenu {
+        id: String,
+        label: String,
+        enabled: bool,
+        items: Vec<MenuEntry>,
+    },
+    Separator,
+}
+
+// Accessors for tests and future windows.
+#[cfg_attr(not(test), allow(dead_code))]
+impl MenuEntry {
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            MenuEntry::Item { id, .. }
+            | MenuEntry::Check { id, .. }
+            | MenuEntry::Submenu { id, .. } => Some(id),
+            MenuEntry::Separator => None,
+        }
+    }
+
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            MenuEntry::Item { label, .. }
+            | MenuEntry::Check { label, .. }
+            | MenuEntry::Submenu { label, .. } => Some(label),
+            MenuEntry::Separator => None,
+        }
+    }
+}
+
+fn item(id: &str, label: &str, enabled: bool) -> MenuEntry {
+    MenuEntry::Item {
+        id: id.into(),
+        label: label.into(),
+        enabled,
+    }
+}
+
+fn check(id: &str, label: &str, enabled: bool, checked: bool) -> MenuEntry {
+    MenuEntry::Check {
+        id: id.into(),
+        label: label.into(),
+        enabled,
+        checked,
+    }
+}
+
+/// Longest status line; a longer error is cut (the log has the whole text).
+pub const STATUS_MAX_CHARS: usize = 90;
+
+/// The disabled first line of the menu.
+pub fn status_line(status: &EngineStatus) -> String {
+    let text = match status {
+        EngineStatus::Starting => "Starting…".to_string(),
+        EngineStatus::Running { addr } => format!("Running on {addr}"),
+        EngineStatus::Stopped => "Stopped".to_string(),
+        EngineStatus::Error(why) => format!("Error: {why}"),
+    };
+    // A menu label is one line.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= STATUS_MAX_CHARS {
+        text
+    } else {
+        let cut: String = text.chars().take(STATUS_MAX_CHARS - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The tray's tooltip (where the platform shows one).
+pub fn tooltip(state: &TrayState) -> String {
+    format!("mimo2codex — {}", status_line(&state.status))
+}
+
+/// The whole tray menu for `state`. Settings that need the engine are disabled while it is not
+/// running (they act on the running engine's handle).
+pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
+    let live = state.status.is_running();
+    let mut proxy_items: Vec<MenuEntry> = proxy_choices()
+        .into_iter()
+        .map(|(id, label, route)| check(id, label, live, route == state.route))
+        .collect();
+    if !proxy_choices().iter().any(|(_, _, r)| *r == state.route) {
+        // Exactly one item is always checked: name the route in effect (masked).
+        let label = match &state.route {
+            OutboundRoute::Preset(p) => format!("{} ({})", p.label(), p.port()),
+            other => format!("Custom: {other}"),
+        };
+        proxy_items.push(MenuEntry::Separator);
+        proxy_items.push(check(ids::PROXY_OTHER, &label, false, true));
+    }
+    let provider_items: Vec<MenuEntry> = state
+        .providers
+        .iter()
+        .map(|p| {
+            check(
+                &format!("{}{}", ids::PROVIDER_PREFIX, p.id),
+                &p.label,
+                live,
+                state.default_provider.as_deref() == Some(p.id.as_str()),
+            )
+        })
+        .collect();
+    vec![
+        item(ids::STATUS, &status_line(&state.status), false),
+        MenuEntry::Separator,
+        MenuEntry::Submenu {
+            id: ids::PROXY_MENU.into(),
+            label: "Outbound proxy".into(),
+            enabled: true,
+            items: proxy_items,
+        },
+        check(ids::THINKING, "Thinking", live, state.thinking),
+        MenuEntry::Submenu {
+            id: ids::PROVIDER_MENU.into(),
+            label: "Provider".into(),
+            enabled: !provider_items.is_empty(),
+            items: provider_items,
+        },
+        MenuEntry::Separator,
+        item(ids::OPEN_LOG, "Open log…", true),
+        item(ids::SETTINGS, "Settings…", true),
+        item(ids::DIAGNOSE, "Diagnose network…", true),
+        MenuEntry::Separator,
+        check(ids::AUTOSTART, "Start at login", true, state.autostart),
+        item(ids::RESTART, "Restart proxy", true),
+        item(ids::QUIT, "Quit", true),
+    ]
+}
+
+/// What a click on a menu item asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    SetRoute(OutboundRoute),
+    /// Flip thinking (the new value is the opposite of the engine's current one).
+    ToggleThinking,
+    SetProvider(String),
+    OpenWindow(Window),
+    ToggleAutostart,
+    Restart,
+    Quit,
+}
+
+/// The app's windows (placeholders in this version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Log,
+    Settings,
+    Diagnose,
+}
+
+impl Window {
+    /// The window's label (Tauri's window id) and the UI page it shows (`index.html#<label>`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Window::Log => "log",
+            Window::Settings => "settings",
+            Window::Diagnose => "diagnose",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Window::Log => "mimo2codex — Log",
+            Window::Settings => "mimo2codex — Settings",
+            Window::Diagnose => "mimo2codex — Diagnose network",
+        }
+    }
+}
+
+/// The action for a clicked item id; `None` for ids that do nothing (status line, submenus, the
+/// "other route" line).
+pub fn action_for(id: &str) -> Option<Action> {
+    if let Some((_, _, route)) = proxy_choices().into_iter().find(|(pid, _, _)| *pid == id) {
+        return Some(Action::SetRoute(route));
+    }
+    if let Some(provider) = id.strip_prefix(ids::PROVIDER_PREFIX) {
+        return (!provider.is_empty()).then(|| Action::SetProvider(provider.to_string()));
+    }
+    match id {
+        ids::THINKING => Some(Action::ToggleThinking),
+        ids::OPEN_LOG => Some(Action::OpenWindow(Window::Log)),
+        ids::SETTINGS => Some(Action::OpenWindow(Window::Settings)),
+        ids::DIAGNOSE => Some(Action::OpenWindow(Window::Diagnose)),
+        ids::AUTOSTART => Some(Action::ToggleAutostart),
+        ids::RESTART => Some(Action::Restart),
+        ids::QUIT => Some(Action::Quit),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running() -> TrayState {
+        TrayState {
+            status: EngineStatus::Running {
+                addr: "127.0.0.1:8788".into(),
+            },
+            route: OutboundRoute::Preset(Preset::Clash),
+            thinking: true,
+            providers: vec![
+                ProviderItem {
+                    id: "deepseek".into(),
+                    label: "DeepSeek".into(),
+                },
+                ProviderItem {
+                    id: "mimo".into(),
+                    label: "Xiaomi MiMo".into(),
+                },
+            ],
+            default_provider: Some("mimo".into()),
+            autostart: false,
+        }
+    }
+
+    fn find<'a>(entries: &'a [MenuEntry], id: &str) -> &'a MenuEntry {
+        entries
+            .iter()
+            .find_map(|e| match e {
+                _ if e.id() == Some(id) => Some(e),
+                MenuEntry::Submenu { items, .. } => items.iter().find(|i| i.id() == Some(id)),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no entry {id}"))
+    }
+
+    fn submenu<'a>(entries: &'a [MenuEntry], id: &str) -> &'a [MenuEntry] {
+        match find(entries, id) {
+            MenuEntry::Submenu { items, .. } => items,
+            other => panic!("{id} is not a submenu: {other:?}"),
+        }
+    }
+
+    fn checked(entries: &[MenuEntry]) -> Vec<&str> {
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                MenuEntry::Check {
+                    id, checked: true, ..
+                } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn top_level_labels_in_order() {
+        let model = menu_model(&running());
+        let labels: Vec<&str> = model.iter().filter_map(MenuEntry::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Running on 127.0.0.1:8788",
+                "Outbound proxy",
+                "Thinking",
+                "Provider",
+                "Open log…",
+                "Settings…",
+                "Diagnose network…",
+                "Start at login",
+                "Restart proxy",
+                "Quit",
+            ]
+        );
+        assert!(matches!(
+            find(&model, ids::STATUS),
+            MenuEntry::Item { enabled: false, .. }
+        ));
+    }
+
+    #[test]
+    fn proxy_submenu_lists_the_choices_with_exactly_one_checked() {
+        let model = menu_model(&running());
+        let proxy = submenu(&model, ids::PROXY_MENU);
+        let labels: Vec<&str> = proxy.iter().filter_map(MenuEntry::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "Direct",
+                "System proxy",
+                "From environment",
+                "Clash (7890)",
+                "Clash Verge (7897)",
+                "Surge (6152)",
+                "V2RayN (10809)",
+                "V2Box (1087)",
+            ]
+        );
+        assert_eq!(checked(proxy), [ids::PROXY_CLASH]);
+        for (id, _, route) in proxy_choices() {
+            let state = TrayState { route, ..running() };
+            let model = menu_model(&state);
+            assert_eq!(checked(submenu(&model, ids::PROXY_MENU)), [id]);
+        }
+    }
+
+    #[test]
+    fn a_route_without_an_item_gets_one_checked_line_with_the_password_masked() {
+        let route: OutboundRoute = "http://bob:hunter2@10.0.0.1:3128".parse().expect("route");
+        let model = menu_model(&TrayState { route, ..running() });
+        let proxy = submenu(&model, ids::PROXY_MENU);
+        assert_eq!(checked(proxy), [ids::PROXY_OTHER]);
+        let label = find(&model, ids::PROXY_OTHER).label().expect("label");
+        assert!(label.starts_with("Custom: http://bob:"), "{label}");
+        assert!(!label.contains("hunter2"), "{label}");
+        let socks = menu_model(&TrayState {
+            route: OutboundRoute::Preset(Preset::V2rayNSocks),
+            ..running()
+        });
+        assert_eq!(
+            find(&socks, ids::PROXY_OTHER).label(),
+            Some("V2RayN SOCKS5 (10808)")
+        );
+        assert_eq!(action_for(ids::PROXY_OTHER), None);
+    }
+
+    #[test]
+    fn thinking_and_autostart_follow_the_state() {
+        let on = menu_model(&running());
+        assert!(matches!(
+            find(&on, ids::THINKING),
+            MenuEntry::Check { checked: true, .. }
+        ));
+        assert!(matches!(
+            find(&on, ids::AUTOSTART),
+            MenuEntry::Check { checked: false, .. }
+        ));
+        let off = menu_model(&TrayState {
+            thinking: false,
+            autostart: true,
+            ..running()
+        });
+        assert!(matches!(
+            find(&off, ids::THINKING),
+            MenuEntry::Check { checked: false, .. }
+        ));
+        assert!(matches!(
+            find(&off, ids::AUTOSTART),
+            MenuEntry::Check { checked: true, .. }
+        ));
+    }
+
+    #[test]
+    fn provider_submenu_checks_the_default() {
+        let model = menu_model(&running());
+        let providers = submenu(&model, ids::PROVIDER_MENU);
+        let labels: Vec<&str> = providers.iter().filter_map(MenuEntry::label).collect();
+        assert_eq!(labels, ["DeepSeek", "Xiaomi MiMo"]);
+        assert_eq!(checked(providers), ["provider:mimo"]);
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(
+            status_line(&EngineStatus::Running {
+                addr: "127.0.0.1:8788".into()
+            }),
+            "Running on 127.0.0.1:8788"
+        );
+        assert_eq!(status_line(&EngineStatus::Stopped), "Stopped");
+        assert_eq!(
+            status_line(&EngineStatus::Error(
+                "port 8788 in use by pid 42 (node)".into()
+            )),
+            "Error: port 8788 in use by pid 42 (node)"
+        );
+        assert_eq!(
+            status_line(&EngineStatus::Error("two\nlines".into())),
+            "Error: two lines"
+        );
+        let long = status_line(&EngineStatus::Error("x".repeat(500)));
+        assert_eq!(long.chars().count(), STATUS_MAX_CHARS);
+        assert!(long.ends_with('…'));
+    }
+
+    #[test]
+    fn engine_settings_are_disabled_unless_running() {
+        let state = TrayState {
+            status: EngineStatus::Error("port 8788 in use by pid 42 (node)".into()),
+            ..running()
+        };
+        let model = menu_model(&state);
+        assert_eq!(
+            find(&model, ids::STATUS).label(),
+            Some("Error: port 8788 in use by pid 42 (node)")
+        );
+        for id in [ids::THINKING, ids::PROXY_DIRECT, "provider:mimo"] {
+            assert!(
+                matches!(find(&model, id), MenuEntry::Check { enabled: false, .. }),
+                "{id}"
+            );
+        }
+        for id in [ids::RESTART, ids::QUIT, ids::OPEN_LOG] {
+            assert!(
+                matches!(find(&model, id), MenuEntry::Item { enabled: true, .. }),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_clickable_id_maps_to_its_action() {
+        for (id, _, route) in proxy_choices() {
+            assert_eq!(action_for(id), Some(Action::SetRoute(route)));
+        }
+        assert_eq!(
+            action_for("provider:deepseek"),
+            Some(Action::SetProvider("deepseek".into()))
+        );
+        assert_eq!(action_for("provider:"), None);
+        assert_eq!(action_for(ids::THINKING), Some(Action::ToggleThinking));
+        assert_eq!(
+            action_for(ids::OPEN_LOG),
+            Some(Action::OpenWindow(Window::Log))
+        );
+        assert_eq!(
+            action_for(ids::SETTINGS),
+            Some(Action::OpenWindow(Window::Settings))
+        );
+        assert_eq!(
+            action_for(ids::DIAGNOSE),
+            Some(Action::OpenWindow(Window::Diagnose))
+        );
+        assert_eq!(action_for(ids::AUTOSTART), Some(Action::ToggleAutostart));
+        assert_eq!(action_for(ids::RESTART), Some(Action::Restart));
+        assert_eq!(action_for(ids::QUIT), Some(Action::Quit));
+        for inert in [ids::STATUS, ids::PROXY_MENU, ids::PROVIDER_MENU, "nonsense"] {
+            assert_eq!(action_for(inert), None, "{inert}");
+        }
+    }
+
+    #[test]
+    fn every_item_in_the_model_is_handled() {
+        // Each enabled, clickable entry the menu shows leads to an action.
+        fn walk(entries: &[MenuEntry]) {
+            for e in entries {
+                match e {
+                    MenuEntry::Submenu { items, .. } => walk(items),
+                    MenuEntry::Item {
+                        id, enabled: true, ..
+                    }
+                    | MenuEntry::Check {
+                        id, enabled: true, ..
+                    } => {
+                        assert!(action_for(id).is_some(), "{id} does nothing")
+                    }
+                    _ => {}
+                }
+            }
+        }
+        walk(&menu_model(&running()));
+    }
+}
