@@ -11,18 +11,16 @@ use axum::body::Body;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use eventsource_stream::{Event, EventStreamError, Eventsource};
 use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::Value;
 
 use super::errors::json_error;
-use crate::translate::events::write_sse_frame;
-use crate::translate::stream::Usage;
+use crate::translate::stream::sse_in::SseReader;
+use crate::translate::stream::{SseOut, Usage};
 use crate::translate::{StreamEnd, StreamMachine};
 use crate::upstream::failure::{classify_transport, UpstreamFailure};
 
-type EventStream =
-    Pin<Box<dyn Stream<Item = Result<Event, EventStreamError<reqwest::Error>>> + Send>>;
+type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
 
 /// The one log line per request, written when the response ends (or the client goes away).
 pub struct RequestLog {
@@ -83,49 +81,57 @@ impl Drop for RequestLog {
 }
 
 struct Pump {
-    events: EventStream,
+    body: ByteStream,
+    sse: SseReader,
     machine: StreamMachine,
     log: RequestLog,
     started: bool,
     finished: bool,
+    /// Size of the last write, to size the next buffer.
+    write_size_hint: usize,
 }
 
 impl Pump {
     fn new(upstream: reqwest::Response, machine: StreamMachine, log: RequestLog) -> Self {
         Pump {
-            events: Box::pin(upstream.bytes_stream().eventsource()),
+            body: Box::pin(upstream.bytes_stream()),
+            sse: SseReader::new(),
             machine,
             log,
             started: false,
             finished: false,
+            write_size_hint: 1024,
         }
     }
 
-    /// Events for one upstream item; `Some(end)` when the upstream stream is over.
-    fn absorb(
-        &mut self,
-        item: Option<Result<Event, EventStreamError<reqwest::Error>>>,
-        out: &mut Vec<Value>,
-    ) -> Option<StreamEnd> {
+    /// Translates the upstream events already read, until `out` is full; `Some(end)` at `[DONE]`.
+    fn drain(&mut self, out: &mut SseOut) -> Option<StreamEnd> {
+        while out.events() < MAX_EVENTS_PER_WRITE {
+            let data = self.sse.next_event()?.trim();
+            if data == "[DONE]" {
+                return Some(StreamEnd::Done);
+            }
+            if data.is_empty() {
+                continue;
+            }
+            if let Err(err) = self.machine.push_data(data, out) {
+                tracing::warn!(
+                    provider = %self.log.provider,
+                    "skipping a malformed upstream chunk: {err}"
+                );
+            }
+        }
+        None
+    }
+
+    /// Takes one read from the upstream body; `Some(end)` when the upstream stream is over.
+    fn absorb(&mut self, item: Option<reqwest::Result<Bytes>>) -> Option<StreamEnd> {
         match item {
-            Some(Ok(event)) => {
-                let data = event.data.trim();
-                if data == "[DONE]" {
-                    return Some(StreamEnd::Done);
-                }
-                if data.is_empty() {
-                    return None;
-                }
-                match serde_json::from_str::<Value>(data) {
-                    Ok(chunk) => out.extend(self.machine.push_chunk(&chunk)),
-                    Err(err) => tracing::warn!(
-                        provider = %self.log.provider,
-                        "skipping a malformed upstream chunk: {err}"
-                    ),
-                }
+            Some(Ok(bytes)) => {
+                self.sse.feed(&bytes);
                 None
             }
-            Some(Err(EventStreamError::Transport(err))) => {
+            Some(Err(err)) => {
                 let mut failure = self.log.failure_context.clone();
                 failure.kind = classify_transport(&err, failure.proxy.is_some());
                 tracing::warn!(provider = %self.log.provider, code = %failure.code(), "upstream stream failed: {}", failure.message());
@@ -134,17 +140,22 @@ impl Pump {
                     message: format!("stream from upstream broke: {}", failure.message()),
                 })
             }
-            Some(Err(err)) => Some(StreamEnd::Failed {
-                code: "server_error".into(),
-                message: format!("{} sent a malformed event stream: {err}", self.log.provider),
+            None => Some(match self.sse.finish() {
+                Ok(()) => StreamEnd::Eof,
+                Err(err) => StreamEnd::Failed {
+                    code: "server_error".into(),
+                    message: format!(
+                        "{} sent a malformed event stream: UTF8 error: {err}",
+                        self.log.provider
+                    ),
+                },
             }),
-            None => Some(StreamEnd::Eof),
         }
     }
 
-    fn end(&mut self, end: StreamEnd, out: &mut Vec<Value>) {
+    fn end(&mut self, end: StreamEnd, out: &mut SseOut) {
         self.finished = true;
-        out.extend(self.machine.finish(end));
+        self.machine.finish_into(end, out);
         let status = self
             .machine
             .final_response()
@@ -155,52 +166,67 @@ impl Pump {
         self.log.finish(&status, self.machine.usage());
     }
 
-    /// The next batch of Responses events, or `None` after the terminal one.
+    /// The next batch of Responses events as SSE frames, or `None` after the terminal one.
     ///
-    /// Waits for one upstream item, then takes every item that is already buffered without
-    /// waiting: a burst of upstream chunks becomes one write to Codex instead of one per chunk.
-    async fn next_events(&mut self) -> Option<Vec<Value>> {
+    /// Waits until some events are ready, then also takes every upstream chunk that is already
+    /// there: a burst of upstream chunks becomes one write to Codex instead of one per chunk. The
+    /// HTTP client hands the body over one chunk at a time from its connection task, so "already
+    /// there" means "there after letting other tasks run once": the batch ends at the first yield
+    /// that brought nothing new. The first batch (`response.created`, `.in_progress`) never waits.
+    async fn next_events(&mut self) -> Option<SseOut> {
         if self.finished {
             return None;
         }
-        let mut out = Vec::new();
-        if !self.started {
+        let mut out = SseOut::with_capacity(self.write_size_hint);
+        let first = !self.started;
+        if first {
             self.started = true;
-            out.extend(self.machine.start());
-        } else {
-            loop {
-                let item = self.events.next().await;
-                if let Some(end) = self.absorb(item, &mut out) {
-                    self.end(end, &mut out);
-                    return Some(out);
-                }
-                if !out.is_empty() {
-                    break;
-                }
-            }
+            self.machine.start_into(&mut out);
         }
-        while out.len() < MAX_EVENTS_PER_WRITE {
-            let Some(item) = self.events.next().now_or_never() else {
+        let mut idle_yields = 0;
+        loop {
+            if let Some(end) = self.drain(&mut out) {
+                self.end(end, &mut out);
                 break;
+            }
+            if out.events() >= MAX_EVENTS_PER_WRITE {
+                break;
+            }
+            let item = if out.is_empty() {
+                self.body.next().await
+            } else {
+                match self.body.next().now_or_never() {
+                    Some(item) => item,
+                    None if first || idle_yields >= MAX_IDLE_YIELDS => break,
+                    None => {
+                        idle_yields += 1;
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                }
             };
-            if let Some(end) = self.absorb(item, &mut out) {
+            idle_yields = 0;
+            if let Some(end) = self.absorb(item) {
                 self.end(end, &mut out);
                 break;
             }
         }
+        self.write_size_hint = out.as_bytes().len().clamp(256, 64 * 1024);
         Some(out)
     }
 }
+
+/// How many times in a row a batch lets other tasks run without getting more upstream data before
+/// it is written.
+const MAX_IDLE_YIELDS: usize = 4;
 
 /// Upper bound on events coalesced into one body chunk (keeps chunks and latency small).
 const MAX_EVENTS_PER_WRITE: usize = 256;
 
 fn encode(events: &[Value]) -> Bytes {
-    let mut out = Vec::with_capacity(events.len() * 160);
-    for event in events {
-        write_sse_frame(&mut out, event);
-    }
-    Bytes::from(out)
+    let mut out = SseOut::with_capacity(events.len() * 160);
+    events.iter().for_each(|e| out.push(e));
+    Bytes::from(out.into_bytes())
 }
 
 /// An SSE response fed by the upstream stream.
@@ -211,8 +237,11 @@ pub fn sse_response(
 ) -> Response {
     let pump = Pump::new(upstream, machine, log);
     let body = futures_util::stream::unfold(pump, |mut pump| async move {
-        let events = pump.next_events().await?;
-        Some((Ok::<Bytes, Infallible>(encode(&events)), pump))
+        let frames = pump.next_events().await?;
+        Some((
+            Ok::<Bytes, Infallible>(Bytes::from(frames.into_bytes())),
+            pump,
+        ))
     });
     sse_headers(Body::from_stream(body))
 }

@@ -1,7 +1,8 @@
 //! Chat completion chunks → Responses events: a pure state machine.
 //!
 //! Feed it `start()`, then every parsed `data:` chunk, then one `finish(..)`. Each call returns the
-//! Responses events (JSON objects with a `type`) to send, in order.
+//! Responses events (JSON objects with a `type`) to send, in order. The server uses the `*_into` /
+//! [`StreamMachine::push_data`] twins, which take the raw `data:` text and write SSE frames.
 
 use serde_json::{json, Value};
 
@@ -9,8 +10,15 @@ use super::events::{self as ev, ResponseHead};
 use super::reasoning::encode_reasoning;
 use super::think_tags::{Piece, PieceKind, ThinkSplitter};
 use super::{ToolNameMap, ToolOrigin};
+use chunk::{Chunk, Delta, ToolFragment};
+use sink::{DeltaFrame, DeltaKind, Sink};
 
 pub use super::events::{sse_frame, write_sse_frame};
+pub use sink::SseOut;
+
+mod chunk;
+mod sink;
+pub mod sse_in;
 
 /// What the machine needs to know up front.
 #[derive(Clone, Debug)]
@@ -57,16 +65,16 @@ enum Phase {
 /// An open reasoning or message item.
 #[derive(Debug)]
 struct OpenText {
-    id: String,
-    output_index: usize,
+    /// Id, output index and the pre-rendered delta frame.
+    item: DeltaFrame,
     text: String,
 }
 
 /// The part of a tool call known once its name arrived and `output_item.added` went out.
 #[derive(Debug)]
 struct Announced {
-    id: String,
-    output_index: usize,
+    /// Id, output index and the pre-rendered arguments delta frame.
+    item: DeltaFrame,
     origin: ToolOrigin,
     namespace: Option<String>,
 }
@@ -127,37 +135,71 @@ impl StreamMachine {
     /// `response.created` and `response.in_progress`.
     pub fn start(&mut self) -> Vec<Value> {
         let mut out = Vec::new();
-        self.ensure_started(&mut out);
+        self.ensure_started(&mut Sink::Values(&mut out));
         out
+    }
+
+    /// [`start`](Self::start), written as SSE frames.
+    pub fn start_into(&mut self, out: &mut SseOut) {
+        self.ensure_started(&mut Sink::Sse(out));
     }
 
     /// One chat chunk (the JSON of one `data:` line).
     pub fn push_chunk(&mut self, chunk: &Value) -> Vec<Value> {
         let mut out = Vec::new();
-        // After an upstream error nothing more may reach Codex before `response.failed`.
-        if self.phase == Phase::Finished || self.error.is_some() {
-            return out;
+        self.push_value(chunk, &mut Sink::Values(&mut out));
+        out
+    }
+
+    /// One `data:` payload, its events written as SSE frames: [`push_chunk`](Self::push_chunk) without
+    /// the `Value`s for the common chunk shape. An error (and no events) when it is not JSON.
+    pub fn push_data(&mut self, data: &str, out: &mut SseOut) -> Result<(), serde_json::Error> {
+        self.push_data_to(data, &mut Sink::Sse(out))
+    }
+
+    fn push_data_to(&mut self, data: &str, out: &mut Sink<'_>) -> Result<(), serde_json::Error> {
+        match Chunk::parse(data) {
+            Some(chunk) if self.accepts_chunks() => {
+                self.ensure_started(out);
+                self.apply(&chunk, out);
+            }
+            Some(_) => {}
+            None => self.push_value(&serde_json::from_str(data)?, out),
         }
-        self.ensure_started(&mut out);
+        Ok(())
+    }
+
+    /// After an upstream error nothing more may reach Codex before `response.failed`.
+    fn accepts_chunks(&self) -> bool {
+        self.phase != Phase::Finished && self.error.is_none()
+    }
+
+    fn push_value(&mut self, chunk: &Value, out: &mut Sink<'_>) {
+        if !self.accepts_chunks() {
+            return;
+        }
+        self.ensure_started(out);
         if let Some(err) = chunk.get("error").filter(|e| !e.is_null()) {
             self.error = Some(ev::error_from_chunk(err));
-            return out;
+            return;
         }
         if let Some(err) = ev::base_resp_error(chunk) {
             self.error = Some(err);
-            return out;
+            return;
         }
-        self.record_usage(chunk.get("usage"));
-        let choices = chunk.get("choices").and_then(Value::as_array);
+        self.apply(&Chunk::from_value(chunk), out);
+    }
+
+    fn apply(&mut self, chunk: &Chunk<'_>, out: &mut Sink<'_>) {
+        self.record_usage(chunk.usage);
         // Codex asks for one completion; extra choices (n > 1) are not ours to merge.
-        let first = |c: &&Value| c.get("index").and_then(Value::as_u64).unwrap_or(0) == 0;
-        for choice in choices.into_iter().flatten().filter(first) {
+        for choice in chunk.choices.iter().filter(|c| c.index.unwrap_or(0) == 0) {
             // Moonshot puts the final usage inside the choice.
-            self.record_usage(choice.get("usage"));
-            if let Some(delta) = choice.get("delta") {
-                self.push_delta(delta, &mut out);
+            self.record_usage(choice.usage);
+            if let Some(delta) = &choice.delta {
+                self.push_delta(delta, out);
             }
-            let reason = choice.get("finish_reason").and_then(Value::as_str);
+            let reason = choice.finish_reason.as_deref();
             self.error = match reason {
                 None | Some("") => None,
                 Some("error") => Some(("server_error", "finish_reason \"error\"")),
@@ -172,16 +214,25 @@ impl StreamMachine {
             }
             .map(|(code, why)| (code.into(), format!("the upstream stopped: {why}")));
         }
-        out
     }
 
     /// Closes open items and emits the terminal event (`response.completed`, `.incomplete` or `.failed`).
     pub fn finish(&mut self, end: StreamEnd) -> Vec<Value> {
         let mut out = Vec::new();
+        self.finish_to(end, &mut Sink::Values(&mut out));
+        out
+    }
+
+    /// [`finish`](Self::finish), written as SSE frames.
+    pub fn finish_into(&mut self, end: StreamEnd, out: &mut SseOut) {
+        self.finish_to(end, &mut Sink::Sse(out));
+    }
+
+    fn finish_to(&mut self, end: StreamEnd, out: &mut Sink<'_>) {
         if self.phase == Phase::Finished {
-            return out;
+            return;
         }
-        self.ensure_started(&mut out);
+        self.ensure_started(out);
         self.phase = Phase::Finished;
         let failure = match (self.error.take(), end) {
             (Some(err), _) => Some(err),
@@ -203,8 +254,8 @@ impl StreamMachine {
                 Value::Null,
             ),
             None => {
-                self.flush_think(&mut out);
-                self.close_all(&mut out);
+                self.flush_think(out);
+                self.close_all(out);
                 let reason = match self.finish_reason.as_deref() {
                     Some("length") => Some("max_output_tokens"),
                     Some("content_filter") => Some("content_filter"),
@@ -224,9 +275,8 @@ impl StreamMachine {
         let output: Vec<Value> = self.done.drain(..).flatten().collect();
         let usage = self.usage.map_or(Value::Null, |u| u.to_json());
         let response = ev::response_object(self.head(), status, output, error, incomplete, usage);
-        out.push(ev::lifecycle(kind, response.clone()));
+        out.lifecycle(kind, &response);
         self.final_response = Some(response);
-        out
     }
 
     /// Usage reported so far.
@@ -257,7 +307,7 @@ impl StreamMachine {
         }
     }
 
-    fn ensure_started(&mut self, out: &mut Vec<Value>) {
+    fn ensure_started(&mut self, out: &mut Sink<'_>) {
         if self.phase != Phase::Idle {
             return;
         }
@@ -265,26 +315,26 @@ impl StreamMachine {
         for kind in ["response.created", "response.in_progress"] {
             let (n, head) = (Value::Null, self.head());
             let r = ev::response_object(head, "in_progress", vec![], n.clone(), n.clone(), n);
-            out.push(ev::lifecycle(kind, r));
+            out.lifecycle(kind, &r);
         }
     }
 
-    fn record_usage(&mut self, usage: Option<&Value>) {
-        if let Some(u) = usage.and_then(ev::parse_usage) {
-            self.usage = Some(u);
+    fn record_usage(&mut self, usage: Option<Usage>) {
+        if usage.is_some() {
+            self.usage = usage;
         }
     }
 
-    fn push_delta(&mut self, delta: &Value, out: &mut Vec<Value>) {
+    fn push_delta(&mut self, delta: &Delta<'_>, out: &mut Sink<'_>) {
         // `reasoning` is the newer vLLM / OpenRouter spelling.
-        let reasoning = ["reasoning_content", "reasoning"]
-            .iter()
-            .filter_map(|k| delta.get(*k).and_then(Value::as_str))
+        let reasoning = [&delta.reasoning_content, &delta.reasoning]
+            .into_iter()
+            .filter_map(|r| r.as_deref())
             .find(|s| !s.is_empty());
         if let Some(r) = reasoning {
             self.on_reasoning(r, out);
         }
-        if let Some(content) = delta.get("content").and_then(Value::as_str) {
+        if let Some(content) = delta.content.as_deref() {
             match self.think.as_mut() {
                 Some(splitter) => {
                     let pieces = splitter.push(content);
@@ -293,17 +343,12 @@ impl StreamMachine {
                 None => self.on_text(content, out),
             }
         }
-        for call in delta
-            .get("tool_calls")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for call in &delta.tool_calls {
             self.on_tool_fragment(call, out);
         }
     }
 
-    fn on_pieces(&mut self, pieces: Vec<Piece>, out: &mut Vec<Value>) {
+    fn on_pieces(&mut self, pieces: Vec<Piece>, out: &mut Sink<'_>) {
         for p in pieces {
             match p.kind {
                 PieceKind::Reasoning => self.on_reasoning(&p.text, out),
@@ -312,7 +357,7 @@ impl StreamMachine {
         }
     }
 
-    fn flush_think(&mut self, out: &mut Vec<Value>) {
+    fn flush_think(&mut self, out: &mut Sink<'_>) {
         if let Some(pieces) = self.think.as_mut().map(ThinkSplitter::finish) {
             self.on_pieces(pieces, out);
         }
@@ -328,7 +373,7 @@ impl StreamMachine {
         )
     }
 
-    fn on_reasoning(&mut self, text: &str, out: &mut Vec<Value>) {
+    fn on_reasoning(&mut self, text: &str, out: &mut Sink<'_>) {
         if text.is_empty() {
             return;
         }
@@ -341,21 +386,20 @@ impl StreamMachine {
                 let kind = "response.reasoning_summary_part.added";
                 out.push(ev::summary_part(kind, &id, oi, ""));
                 OpenText {
-                    id,
-                    output_index: oi,
+                    item: DeltaFrame::new(DeltaKind::SummaryText, id, oi),
                     text: String::new(),
                 }
             }
         };
-        out.push(ev::summary_text_delta(&r.id, r.output_index, text));
+        out.delta(&r.item, text);
         let r = self.reasoning.insert(r);
         r.text.push_str(text);
     }
 
-    fn on_text(&mut self, text: &str, out: &mut Vec<Value>) {
+    fn on_text(&mut self, text: &str, out: &mut Sink<'_>) {
         if let Some(m) = self.message.as_mut() {
             if !text.is_empty() {
-                out.push(ev::output_text_delta(&m.id, m.output_index, text));
+                out.delta(&m.item, text);
                 m.text.push_str(text);
             }
             return;
@@ -371,22 +415,16 @@ impl StreamMachine {
         out.push(ev::content_part("response.content_part.added", &id, oi, ""));
         let mut buf = std::mem::take(&mut self.pending_ws);
         buf.push_str(text);
-        out.push(ev::output_text_delta(&id, oi, &buf));
-        self.message = Some(OpenText {
-            id,
-            output_index: oi,
-            text: buf,
-        });
+        let item = DeltaFrame::new(DeltaKind::OutputText, id, oi);
+        out.delta(&item, &buf);
+        self.message = Some(OpenText { item, text: buf });
     }
 
-    fn on_tool_fragment(&mut self, frag: &Value, out: &mut Vec<Value>) {
-        let upstream_id = frag
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
-        let pos = self.find_call(frag.get("index").and_then(Value::as_u64), upstream_id);
-        let field = |k: &str| frag.pointer(k).and_then(Value::as_str).unwrap_or("");
-        let (name, args) = (field("/function/name"), field("/function/arguments"));
+    fn on_tool_fragment(&mut self, frag: &ToolFragment<'_>, out: &mut Sink<'_>) {
+        let upstream_id = frag.id.as_deref().filter(|s| !s.is_empty());
+        let pos = self.find_call(frag.index, upstream_id);
+        let name = frag.name.as_deref().unwrap_or("");
+        let args = frag.arguments.as_deref().unwrap_or("");
         let call = &mut self.calls[pos];
         if call.name.is_empty() {
             call.name.push_str(name);
@@ -397,7 +435,7 @@ impl StreamMachine {
             None if !call.name.is_empty() => self.announce(pos, out),
             // Custom tool input is only known once the JSON completes; it is sent at close.
             Some(a) if !args.is_empty() && !matches!(a.origin, ToolOrigin::Custom { .. }) => {
-                out.push(ev::args_delta(&a.id, a.output_index, args));
+                out.delta(&a.item, args);
             }
             _ => {}
         }
@@ -429,7 +467,7 @@ impl StreamMachine {
         n
     }
 
-    fn announce(&mut self, pos: usize, out: &mut Vec<Value>) {
+    fn announce(&mut self, pos: usize, out: &mut Sink<'_>) {
         self.close_reasoning(out);
         self.close_message(out);
         self.pending_ws.clear();
@@ -445,22 +483,22 @@ impl StreamMachine {
         let ns = namespace.as_deref();
         let item = ev::tool_call_item(&origin, ns, &id, &call.call_id, "", "in_progress");
         out.push(ev::item_added(oi, item));
+        let item = DeltaFrame::new(DeltaKind::Arguments, id, oi);
         if !custom && !call.arguments.is_empty() {
-            out.push(ev::args_delta(&id, oi, &call.arguments));
+            out.delta(&item, &call.arguments);
         }
         self.calls[pos].announced = Some(Announced {
-            id,
-            output_index: oi,
+            item,
             origin,
             namespace,
         });
     }
 
-    fn close_reasoning(&mut self, out: &mut Vec<Value>) {
+    fn close_reasoning(&mut self, out: &mut Sink<'_>) {
         let Some(r) = self.reasoning.take() else {
             return;
         };
-        let (id, oi, text) = (&r.id, r.output_index, &r.text);
+        let (id, oi, text) = (&r.item.id, r.item.output_index, &r.text);
         out.push(ev::summary_text_done(id, oi, text));
         out.push(ev::summary_part(
             "response.reasoning_summary_part.done",
@@ -472,15 +510,15 @@ impl StreamMachine {
         self.store_done(oi, item, out);
     }
 
-    fn close_message(&mut self, out: &mut Vec<Value>) {
+    fn close_message(&mut self, out: &mut Sink<'_>) {
         let Some(m) = self.message.take() else { return };
-        let (id, oi, text) = (&m.id, m.output_index, &m.text);
+        let (id, oi, text) = (&m.item.id, m.item.output_index, &m.text);
         out.push(ev::output_text_done(id, oi, text));
         out.push(ev::content_part("response.content_part.done", id, oi, text));
         self.store_done(oi, ev::message_item_done(id, text), out);
     }
 
-    fn close_call(&mut self, pos: usize, out: &mut Vec<Value>) {
+    fn close_call(&mut self, pos: usize, out: &mut Sink<'_>) {
         if self.calls[pos].announced.is_none() {
             // A call whose name never arrived: still an item, so the model hears back about it.
             self.announce(pos, out);
@@ -489,7 +527,7 @@ impl StreamMachine {
         let Some(a) = call.announced.as_ref() else {
             return;
         };
-        let (id, oi) = (&a.id, a.output_index);
+        let (id, oi) = (&a.item.id, a.item.output_index);
         let payload = if matches!(a.origin, ToolOrigin::Custom { .. }) {
             let input = ev::custom_input(&call.arguments);
             out.push(ev::custom_input_delta(id, oi, &input));
@@ -507,17 +545,27 @@ impl StreamMachine {
 
     /// Closes everything still open, in output order (text that came after a tool call has a
     /// higher index than the call).
-    fn close_all(&mut self, out: &mut Vec<Value>) {
+    fn close_all(&mut self, out: &mut Sink<'_>) {
         self.pending_ws.clear();
         const REASONING: usize = usize::MAX;
         const MESSAGE: usize = usize::MAX - 1;
         let mut order: Vec<(usize, usize)> = Vec::with_capacity(self.calls.len() + 2);
-        order.extend(self.reasoning.as_ref().map(|r| (r.output_index, REASONING)));
-        order.extend(self.message.as_ref().map(|m| (m.output_index, MESSAGE)));
+        order.extend(
+            self.reasoning
+                .as_ref()
+                .map(|r| (r.item.output_index, REASONING)),
+        );
+        order.extend(
+            self.message
+                .as_ref()
+                .map(|m| (m.item.output_index, MESSAGE)),
+        );
         for (pos, c) in self.calls.iter().enumerate() {
             // Unannounced calls get their index when announced, i.e. after everything else.
             order.push((
-                c.announced.as_ref().map_or(usize::MAX, |a| a.output_index),
+                c.announced
+                    .as_ref()
+                    .map_or(usize::MAX, |a| a.item.output_index),
                 pos,
             ));
         }
@@ -531,8 +579,8 @@ impl StreamMachine {
         }
     }
 
-    fn store_done(&mut self, output_index: usize, item: Value, out: &mut Vec<Value>) {
-        out.push(ev::item_done(output_index, item.clone()));
+    fn store_done(&mut self, output_index: usize, item: Value, out: &mut Sink<'_>) {
+        out.item_done(output_index, &item);
         if let Some(slot) = self.done.get_mut(output_index) {
             *slot = Some(item);
         }

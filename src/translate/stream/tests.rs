@@ -466,3 +466,6 @@ fn event_types_match_real_codex_streams() {
 
 /// Hand-written chunk sequences for the edge cases no recorded stream covers.
 mod edge;
+
+/// The fast path against the `Value` path.
+mod fast;
