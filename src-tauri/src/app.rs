@@ -59,7 +59,7 @@ pub fn run(controller: Ctl, hidden: bool) -> i32 {
                 });
                 // Ctrl-C / SIGTERM: stop the engine gracefully, like Quit.
                 tauri::async_runtime::spawn(async move {
-                    crate::headless::wait_for_signal().await;
+                    mimo2codex::cli::wait_for_signal().await;
                     tracing::info!("signal received: quitting");
                     handle.state::<Ctl>().inner().clone().stop().await;
                     handle.exit(0);

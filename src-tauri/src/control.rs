@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use clap::Parser;
-use mimo2codex::cli::{load_env, load_registry, Cli, CommonArgs};
-use mimo2codex::config::{env_flag, resolve_data_dir};
+use mimo2codex::cli::{load_env, Cli, CommonArgs};
+use mimo2codex::config::resolve_data_dir;
 use mimo2codex::engine::{self, EngineConfig, EngineError, EngineHandle, RunningEngine};
 use mimo2codex::provider::ProviderRegistry;
 use mimo2codex::upstream::OutboundRoute;
@@ -47,19 +47,7 @@ pub fn load_config(data_dir: &Path) -> Result<EngineConfig, String> {
         )
     })?;
     let env = load_env(data_dir)?;
-    let registry = load_registry(&common, data_dir, &env)?;
-    let network =
-        mimo2codex::settings::network_config(&common, &env, data_dir).map_err(|e| e.to_string())?;
-    Ok(EngineConfig {
-        host: common.host.clone(),
-        port: common.port,
-        data_dir: data_dir.to_path_buf(),
-        registry,
-        thinking: !(common.disable_thinking || env_flag(&env, "MIMO2CODEX_DISABLE_THINKING")),
-        body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
-        no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
-        network,
-    })
+    mimo2codex::cli::engine_config(&common, data_dir, &env)
 }
 
 /// A start failure as the status line says it: `port 8788 in use by pid 42 (node)`.

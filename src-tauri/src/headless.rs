@@ -28,23 +28,8 @@ pub fn run(controller: Arc<Controller>) -> i32 {
         if !matches!(status, EngineStatus::Running { .. }) {
             return 1;
         }
-        wait_for_signal().await;
+        mimo2codex::cli::wait_for_signal().await;
         controller.stop().await;
         0
     })
-}
-
-pub async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -176,28 +176,12 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
         }
     };
     let log = crate::logging::init(&data_dir, common.log.as_deref());
-    let registry = match load_registry(common, &data_dir, &env) {
-        Ok(r) => r,
+    let config = match engine_config(common, &data_dir, &env) {
+        Ok(c) => c,
         Err(err) => {
             eprintln!("error: {err}");
             return EXIT_CONFIG;
         }
-    };
-    let config = EngineConfig {
-        host: common.host.clone(),
-        port: common.port,
-        data_dir: data_dir.clone(),
-        registry,
-        thinking: !(common.disable_thinking || env_flag(&env, "MIMO2CODEX_DISABLE_THINKING")),
-        body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
-        no_proxy_from_env: env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
-        network: match crate::settings::network_config(common, &env, &data_dir) {
-            Ok(n) => n,
-            Err(err) => {
-                eprintln!("error: {err}");
-                return EXIT_CONFIG;
-            }
-        },
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -230,7 +214,30 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
     })
 }
 
-async fn wait_for_signal() {
+/// The engine's configuration from flags, the environment (`env`: process over `.env`), the data
+/// dir's files and settings — shared by `serve` and the desktop app.
+pub fn engine_config(
+    common: &CommonArgs,
+    data_dir: &std::path::Path,
+    env: &HashMap<String, String>,
+) -> Result<EngineConfig, String> {
+    let registry = load_registry(common, data_dir, env)?;
+    let network =
+        crate::settings::network_config(common, env, data_dir).map_err(|e| e.to_string())?;
+    Ok(EngineConfig {
+        host: common.host.clone(),
+        port: common.port,
+        data_dir: data_dir.to_path_buf(),
+        registry,
+        thinking: !(common.disable_thinking || env_flag(env, "MIMO2CODEX_DISABLE_THINKING")),
+        body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
+        no_proxy_from_env: env_flag(env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
+        network,
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
