@@ -8,6 +8,7 @@ pub mod config;
 pub mod doctor;
 pub mod engine;
 pub mod logging;
+pub mod logtail;
 pub mod network;
 pub mod port_holder;
 pub mod provider;
