@@ -38,6 +38,22 @@ fn text_request(model: &str) -> Value {
     })
 }
 
+/// `POST {base}/responses` with a JSON body.
+async fn post_responses(base: &str, body: &Value) -> reqwest::Response {
+    client()
+        .post(format!("{base}/responses"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("send")
+}
+
+/// `error.message` of an OpenAI-shaped error body ("" when absent).
+fn error_message(v: &Value) -> &str {
+    v["error"]["message"].as_str().unwrap_or("")
+}
+
 async fn healthy(base: &str) {
     let r = client()
         .get(format!("{}/healthz", base.trim_end_matches("/v1")))
@@ -63,13 +79,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.expect("json error body");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("not valid JSON"),
-        "{v}"
-    );
+    assert!(error_message(&v).contains("not valid JSON"), "{v}");
     healthy(&base).await;
 
     let r = c
@@ -81,13 +91,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 415);
     let v: Value = r.json().await.expect("json");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("application/json"),
-        "{v}"
-    );
+    assert!(error_message(&v).contains("application/json"), "{v}");
 
     let r = c
         .post(format!("{base}/responses"))
@@ -99,18 +103,12 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .expect("send");
     assert_eq!(r.status(), 403, "a foreign Host header is DNS rebinding");
     let v: Value = r.json().await.expect("json");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("attacker.example"),
-        "{v}"
-    );
+    assert!(error_message(&v).contains("attacker.example"), "{v}");
 
     let r = c.get(format!("{base}/nowhere")).send().await.expect("send");
     assert_eq!(r.status(), 404);
     let v: Value = r.json().await.expect("json");
-    let m = v["error"]["message"].as_str().unwrap_or("");
+    let m = error_message(&v);
     assert!(m.contains("GET") && m.contains("/v1/nowhere"), "{m}");
 
     // An input item type nobody knows is noted, not fatal; the turn completes.
@@ -119,13 +117,7 @@ async fn bad_input_gets_clear_errors_and_the_server_keeps_serving() {
         .as_array_mut()
         .expect("input")
         .push(json!({"type": "hologram_call", "id": "h1", "payload": 3}));
-    let r = c
-        .post(format!("{base}/responses"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&base, &body).await;
     assert_eq!(r.status(), 200);
     let events = parse_sse(&r.text().await.expect("body"));
     assert_eq!(
@@ -165,22 +157,10 @@ async fn oversized_body_is_413_with_the_limit_named() {
     let base = running.base_url();
     let mut body = text_request("deepseek-v4-pro");
     body["input"][1]["content"][0]["text"] = Value::String("x".repeat(2 * 1024 * 1024));
-    let r = client()
-        .post(format!("{base}/responses"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&base, &body).await;
     assert_eq!(r.status(), 413);
     let v: Value = r.json().await.expect("json");
-    assert!(
-        v["error"]["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("1 MiB"),
-        "{v}"
-    );
+    assert!(error_message(&v).contains("1 MiB"), "{v}");
     assert_eq!(fake.hits(), 0);
     healthy(&base).await;
     running.shutdown().await;
@@ -235,17 +215,11 @@ async fn unreachable_upstream_is_a_502_naming_the_code_and_the_fix() {
         ..ProviderProfile::default()
     };
     let engine = TestEngine::start_with(profile, true).await;
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(text_request("deepseek-v4-pro").to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &text_request("deepseek-v4-pro")).await;
     assert_eq!(r.status(), 502);
     let v: Value = r.json().await.expect("json");
     assert_eq!(v["error"]["code"], "ECONNREFUSED", "{v}");
-    let m = v["error"]["message"].as_str().unwrap_or("");
+    let m = error_message(&v);
     assert!(
         m.contains(&format!("127.0.0.1:{closed}")) && m.contains("refused"),
         "{m}"
@@ -259,16 +233,10 @@ async fn auth_failure_names_the_provider_and_the_key_variable() {
     let mut profile = profile_for("deepseek", &fake);
     profile.api_key = Some(Secret::new("sk-wrong-key-0123456789"));
     let engine = TestEngine::start_with(profile, true).await;
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(text_request("deepseek-v4-pro").to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &text_request("deepseek-v4-pro")).await;
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.expect("json");
-    let m = v["error"]["message"].as_str().unwrap_or("");
+    let m = error_message(&v);
     assert!(m.contains("deepseek") && m.contains("DS_API_KEY"), "{m}");
     assert!(
         !m.contains("sk-wrong-key"),
@@ -289,13 +257,7 @@ async fn non_stream_request_gets_one_json_response() {
     let engine = TestEngine::start("deepseek", &fake, true).await;
     let mut body = text_request("deepseek-v4-pro");
     body["stream"] = Value::Bool(false);
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &body).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.expect("json response");
     assert_eq!(v["object"], "response");
@@ -313,13 +275,7 @@ async fn thinking_switch_applies_to_the_next_request() {
     let engine = TestEngine::start("deepseek", &fake, true).await;
     let handle = engine.running.as_ref().expect("running").handle.clone();
     let send = || async {
-        let r = client()
-            .post(format!("{}/responses", engine.base_url))
-            .header("content-type", "application/json")
-            .body(text_request("deepseek-v4-pro").to_string())
-            .send()
-            .await
-            .expect("send");
+        let r = post_responses(&engine.base_url, &text_request("deepseek-v4-pro")).await;
         assert_eq!(r.status(), 200);
         let _ = r.text().await;
         fake.requests().last().cloned().expect("request").body
@@ -439,13 +395,7 @@ async fn client_disconnect_aborts_the_upstream_stream() {
         ..ProviderProfile::default()
     };
     let engine = TestEngine::start_with(profile, false).await;
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(text_request("slow").to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &text_request("slow")).await;
     let mut body = r.bytes_stream();
     let mut seen = String::new();
     while !seen.contains("response.output_text.delta") {
@@ -476,13 +426,7 @@ async fn reasoning_round_trips_through_encrypted_content() {
     let fixture = support::codex_request_body("request-02-shell-first.json");
     let mut first = fixture.clone();
     first["model"] = json!("deepseek-v4-pro");
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(first.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &first).await;
     let events = parse_sse(&r.text().await.expect("body"));
     let items = done_items(&events);
     assert_eq!(items[0]["type"], "reasoning");
@@ -493,13 +437,7 @@ async fn reasoning_round_trips_through_encrypted_content() {
     input.push(items[0].clone());
     input.push(items[1].clone());
     input.push(json!({"type": "function_call_output", "call_id": items[1]["call_id"], "output": "a.txt\n"}));
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(second.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &second).await;
     let events = parse_sse(&r.text().await.expect("body"));
     assert_eq!(
         terminal(&events).map(|e| e["type"].clone()),
@@ -535,13 +473,7 @@ async fn responses_wire_providers_are_passed_through_untouched() {
     let engine = TestEngine::start_with(profile, true).await;
     let mut body = support::codex_request_body("request-01-text-turn.json");
     body["model"] = json!("native-model");
-    let r = client()
-        .post(format!("{}/responses", engine.base_url))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .expect("send");
+    let r = post_responses(&engine.base_url, &body).await;
     assert_eq!(r.status(), 200);
     let text = r.text().await.expect("body");
     assert!(
