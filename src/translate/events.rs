@@ -1,6 +1,7 @@
 //! Builders for the Responses stream events Codex consumes (shapes as in the captured Codex 0.169
 //! streams), the SSE framing, and the mapping of upstream errors onto Responses error codes.
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::stream::Usage;
@@ -124,7 +125,8 @@ pub fn output_text_done(id: &str, output_index: usize, text: &str) -> Value {
 // ---- tool calls ----
 
 /// A `function_call` or a `custom_tool_call` item; `payload` is the arguments string or the custom
-/// input. `namespace` (from the name map) also covers custom tools nested in a namespace.
+/// input. `namespace` is [`ToolNameMap::namespace`](super::ToolNameMap::namespace) of the upstream
+/// name: a namespaced function's, or a custom tool's nested in a namespace.
 pub fn tool_call_item(
     origin: &ToolOrigin,
     namespace: Option<&str>,
@@ -133,16 +135,15 @@ pub fn tool_call_item(
     payload: &str,
     status: &str,
 ) -> Value {
-    let (kind, name, field, own_ns) = match origin {
-        ToolOrigin::Custom { name } => ("custom_tool_call", name, "input", None),
-        ToolOrigin::Function { name } => ("function_call", name, "arguments", None),
-        ToolOrigin::Namespaced { namespace, name } => {
-            ("function_call", name, "arguments", Some(namespace.as_str()))
+    let (kind, name, field) = match origin {
+        ToolOrigin::Custom { name } => ("custom_tool_call", name, "input"),
+        ToolOrigin::Function { name } | ToolOrigin::Namespaced { name, .. } => {
+            ("function_call", name, "arguments")
         }
     };
     let mut item = json!({ "type": kind, "id": id, "call_id": call_id, "name": name });
     if let Some(obj) = item.as_object_mut() {
-        if let Some(ns) = namespace.or(own_ns) {
+        if let Some(ns) = namespace {
             obj.insert("namespace".into(), Value::from(ns));
         }
         obj.insert(field.into(), Value::from(payload));
@@ -302,18 +303,6 @@ pub fn parse_usage(u: &Value) -> Option<Usage> {
     })
 }
 
-/// Compact JSON for a JSON-object argument string; `{}` for nothing; anything else exactly as the
-/// model sent it (Codex reports the parse error back to the model, which can then retry).
-pub fn canonical_arguments(raw: &str) -> String {
-    if raw.trim().is_empty() {
-        return "{}".to_string();
-    }
-    match serde_json::from_str::<Value>(raw) {
-        Ok(v @ Value::Object(_)) => v.to_string(),
-        _ => raw.to_string(),
-    }
-}
-
 /// The input of a custom tool: the `input` string of its `{"input": "..."}` arguments, else the raw
 /// argument text (a model that ignored the wrapper still gets its patch applied).
 pub fn custom_input(raw: &str) -> String {
@@ -339,11 +328,16 @@ pub fn write_sse_frame(out: &mut Vec<u8>, event: &Value) {
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("message");
+    write_frame(out, kind, event);
+}
+
+/// Appends the SSE frame of an event of type `kind` whose JSON is `body`.
+pub fn write_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, kind: &str, body: &T) {
     out.extend_from_slice(b"event: ");
     out.extend_from_slice(kind.as_bytes());
     out.extend_from_slice(b"\ndata: ");
-    // Serialising a `Value` into a Vec cannot fail: map keys are strings and the writer is infallible.
-    let _ = serde_json::to_writer(&mut *out, event);
+    // Serialising into a Vec cannot fail: the writer is infallible and `Value` map keys are strings.
+    let _ = serde_json::to_writer(&mut *out, body);
     out.extend_from_slice(b"\n\n");
 }
 

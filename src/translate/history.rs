@@ -9,7 +9,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use super::content::{image_part, image_stand_in, read_parts, text_of, user_content, Part};
+use super::content::{
+    has_images, image_part, image_stand_in, read_parts, text_of, user_content, Part,
+};
 use super::names::ToolNamer;
 use super::notes::Notes;
 use super::reasoning::{decode_reasoning, reasoning_item_text};
@@ -171,7 +173,7 @@ impl<'a> Builder<'_, '_, 'a> {
         let parts = read_parts(obj.get("content"), self.notes);
         match role {
             "developer" | "system" => {
-                if parts.iter().any(|p| matches!(p, Part::Image { .. })) {
+                if has_images(&parts) {
                     self.notes.push(
                         "drop-part:system-image",
                         "images in developer/system messages cannot be sent; a stand-in text is used",

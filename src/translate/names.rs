@@ -57,23 +57,22 @@ impl ToolNamer {
             return existing.clone();
         }
         let upstream = self.allocate(&key);
-        let origin = match (namespace, custom) {
-            (_, true) => ToolOrigin::Custom {
-                name: name.to_string(),
-            },
-            (Some(ns), false) => ToolOrigin::Namespaced {
-                namespace: ns.to_string(),
-                name: name.to_string(),
-            },
-            (None, false) => ToolOrigin::Function {
-                name: name.to_string(),
-            },
-        };
+        let name = name.to_string();
         match (namespace, custom) {
             (Some(ns), true) => self
                 .map
-                .insert_custom_in_namespace(upstream.clone(), ns, name),
-            _ => self.map.insert(upstream.clone(), origin),
+                .insert_custom_in_namespace(upstream.clone(), ns, &name),
+            (None, true) => self
+                .map
+                .insert(upstream.clone(), ToolOrigin::Custom { name }),
+            (Some(ns), false) => {
+                let namespace = ns.to_string();
+                let origin = ToolOrigin::Namespaced { namespace, name };
+                self.map.insert(upstream.clone(), origin)
+            }
+            (None, false) => self
+                .map
+                .insert(upstream.clone(), ToolOrigin::Function { name }),
         }
         self.taken.insert(upstream.clone(), key.clone());
         self.by_key.insert(key, upstream.clone());

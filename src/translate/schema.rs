@@ -156,24 +156,41 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Argument text read as JSON: `Ok` with the compact text of an object (`{}` for blank text), else
+/// `Err` with the other JSON value it held (`None` when it is not JSON at all).
+fn object_arguments(raw: &str) -> Result<String, Option<Value>> {
+    if raw.trim().is_empty() {
+        return Ok("{}".into());
+    }
+    match serde_json::from_str::<Value>(raw) {
+        Ok(v @ Value::Object(_)) => Ok(v.to_string()),
+        other => Err(other.ok()),
+    }
+}
+
 /// A historical call's `arguments` as a JSON-object string: objects are re-serialised compactly,
 /// other JSON values are wrapped as `{"value": …}`, invalid JSON as `{"raw": "<text>"}`, empty as `{}`.
 /// Returns the string and whether it had to be repaired (beyond re-serialisation).
 pub fn canonical_arguments(arguments: Option<&Value>) -> (String, bool) {
-    let parsed = match arguments {
+    let raw = match arguments {
         None | Some(Value::Null) => return ("{}".into(), false),
-        Some(Value::String(s)) if s.trim().is_empty() => return ("{}".into(), false),
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-            Ok(v) => v,
-            Err(_) => return (json!({ "raw": s }).to_string(), true),
-        },
+        Some(Value::String(s)) => s,
         // Some clients send the object itself instead of its string form.
-        Some(other) => other.clone(),
+        Some(v @ Value::Object(_)) => return (v.to_string(), false),
+        Some(other) => return (json!({ "value": other }).to_string(), true),
     };
-    match parsed {
-        Value::Object(_) => (parsed.to_string(), false),
-        other => (json!({ "value": other }).to_string(), true),
+    match object_arguments(raw) {
+        Ok(text) => (text, false),
+        Err(Some(other)) => (json!({ "value": other }).to_string(), true),
+        Err(None) => (json!({ "raw": raw }).to_string(), true),
     }
+}
+
+/// A streamed call's arguments for Codex: compact JSON for a JSON object, `{}` for nothing, anything
+/// else exactly as the model sent it (Codex reports the parse error back to the model, which can then
+/// retry).
+pub fn streamed_arguments(raw: &str) -> String {
+    object_arguments(raw).unwrap_or_else(|_| raw.to_string())
 }
 
 #[cfg(test)]

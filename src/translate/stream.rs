@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::events::{self as ev, ResponseHead};
 use super::reasoning::encode_reasoning;
+use super::schema::streamed_arguments;
 use super::think_tags::{Piece, PieceKind, ThinkSplitter};
 use super::{ToolNameMap, ToolOrigin};
 use chunk::{Chunk, Delta, ToolFragment};
@@ -534,7 +535,7 @@ impl StreamMachine {
             out.push(ev::custom_input_done(id, oi, &input));
             input
         } else {
-            let args = ev::canonical_arguments(&call.arguments);
+            let args = streamed_arguments(&call.arguments);
             out.push(ev::args_done(id, oi, &args));
             args
         };

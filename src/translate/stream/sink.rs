@@ -6,9 +6,10 @@
 //! bytes are the ones `write_sse_frame` produces for the equivalent `Value` (same key order, since
 //! `serde_json` maps are sorted, and the same string escaping); the tests check that.
 
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::translate::events::{self as ev, write_sse_frame};
+use crate::translate::events::{self as ev, write_frame, write_sse_frame};
 
 /// SSE frames ready to write to Codex, and how many events they hold.
 #[derive(Debug, Default)]
@@ -37,6 +38,12 @@ impl SseOut {
     /// Appends one already built event.
     pub fn push(&mut self, event: &Value) {
         write_sse_frame(&mut self.bytes, event);
+        self.events += 1;
+    }
+
+    /// Appends an event of type `kind` serialised from a borrowed view of it.
+    fn push_borrowed(&mut self, kind: &str, body: &impl Serialize) {
+        write_frame(&mut self.bytes, kind, body);
         self.events += 1;
     }
 
@@ -77,16 +84,7 @@ impl Sink<'_> {
     pub fn lifecycle(&mut self, kind: &str, response: &Value) {
         match self {
             Sink::Values(v) => v.push(ev::lifecycle(kind, response.clone())),
-            Sink::Sse(o) => {
-                let b = &mut o.bytes;
-                frame_head(b, kind);
-                b.extend_from_slice(b"{\"response\":");
-                json(b, response);
-                b.extend_from_slice(b",\"type\":");
-                json(b, kind);
-                b.extend_from_slice(b"}\n\n");
-                o.events += 1;
-            }
+            Sink::Sse(o) => o.push_borrowed(kind, &LifecycleEvent { response, kind }),
         }
     }
 
@@ -95,26 +93,35 @@ impl Sink<'_> {
         match self {
             Sink::Values(v) => v.push(ev::item_done(output_index, item.clone())),
             Sink::Sse(o) => {
-                let b = &mut o.bytes;
                 let kind = "response.output_item.done";
-                frame_head(b, kind);
-                b.extend_from_slice(b"{\"item\":");
-                json(b, item);
-                b.extend_from_slice(
-                    format!(",\"output_index\":{output_index},\"type\":").as_bytes(),
+                o.push_borrowed(
+                    kind,
+                    &ItemDoneEvent {
+                        item,
+                        output_index,
+                        kind,
+                    },
                 );
-                json(b, kind);
-                b.extend_from_slice(b"}\n\n");
-                o.events += 1;
             }
         }
     }
 }
 
-fn frame_head(b: &mut Vec<u8>, kind: &str) {
-    b.extend_from_slice(b"event: ");
-    b.extend_from_slice(kind.as_bytes());
-    b.extend_from_slice(b"\ndata: ");
+// Borrowed twins of the `events.rs` builders; fields in the order a `Value` map sorts its keys.
+
+#[derive(Serialize)]
+struct LifecycleEvent<'a> {
+    response: &'a Value,
+    #[serde(rename = "type")]
+    kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct ItemDoneEvent<'a> {
+    item: &'a Value,
+    output_index: usize,
+    #[serde(rename = "type")]
+    kind: &'a str,
 }
 
 /// Compact JSON, escaped exactly as `serde_json` escapes it inside a `Value`.
