@@ -7,6 +7,7 @@ pub mod codex_config;
 pub mod config;
 pub mod doctor;
 pub mod engine;
+pub mod fsutil;
 pub mod logging;
 pub mod logtail;
 pub mod network;

@@ -2,11 +2,11 @@
 //! and its NO_PROXY list). Written atomically; a corrupt file is set aside, never lost.
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsutil::NewFileMode;
 use crate::upstream::OutboundRoute;
 
 pub const FILE_NAME: &str = "settings.json";
@@ -99,36 +99,15 @@ impl Settings {
     /// custom proxy URL may hold a password).
     pub fn save(&self, data_dir: &Path) -> Result<(), SettingsError> {
         let file = path(data_dir);
-        let tmp = data_dir.join(format!("{FILE_NAME}.tmp-{}", std::process::id()));
         let write_err = |source| SettingsError::Write {
             path: file.display().to_string(),
             source,
         };
         let mut text = serde_json::to_string_pretty(self)?;
         text.push('\n');
-        let result = (|| {
-            std::fs::create_dir_all(data_dir)?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut f = options.open(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, &file)?;
-            if let Ok(dir) = std::fs::File::open(data_dir) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map_err(write_err)
+        std::fs::create_dir_all(data_dir).map_err(write_err)?;
+        crate::fsutil::atomic_write(&file, text.as_bytes(), NewFileMode::AlwaysPrivate)
+            .map_err(|e| write_err(e.source))
     }
 
     /// Re-reads the file, applies `change`, writes it back (other keys untouched).
@@ -200,7 +179,7 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("ls")
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
     }

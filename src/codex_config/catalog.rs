@@ -46,9 +46,9 @@ pub fn catalog_json(models: &[CatalogModel]) -> Value {
     json!({ "models": entries })
 }
 
-/// The catalog as the bytes we write (pretty JSON, trailing newline).
-pub fn catalog_bytes(models: &[CatalogModel]) -> Vec<u8> {
-    let mut text = serde_json::to_string_pretty(&catalog_json(models)).unwrap_or_default();
+/// A [`catalog_json`] document as the bytes we write (pretty JSON, trailing newline).
+pub fn catalog_bytes(doc: &Value) -> Vec<u8> {
+    let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
     text.push('\n');
     text.into_bytes()
 }

@@ -1,11 +1,11 @@
-//! Crash-safe file writes: a temp file in the same directory, fsync, rename over the target, fsync
-//! the directory. A crash leaves the old file or the new one, never a partial one.
+//! File access for the Codex integration: optional reads, symlink-following crash-safe writes (see
+//! [`crate::fsutil`]), read-only checks.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::error::CodexConfigError;
+pub use crate::fsutil::NewFileMode;
 
 /// Reads a file, `None` when it does not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, CodexConfigError> {
@@ -39,85 +39,11 @@ pub fn ensure_writable(path: &Path) -> Result<(), CodexConfigError> {
     }
 }
 
-/// How a newly written file is created when there is no previous file to copy the mode from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NewFileMode {
-    /// The process default (umask).
-    Default,
-    /// Readable by the owner only (0600): the file may hold tokens.
-    Private,
-}
-
-/// Writes `bytes` to `path` atomically. An existing file keeps its permissions; a new one gets
-/// `mode`. The parent directory must exist.
+/// Writes `bytes` to `path` (or, for a symlink, to the file it names) atomically. An existing file
+/// keeps its permissions; a new one gets `mode`. The parent directory must exist.
 pub fn atomic_write(path: &Path, bytes: &[u8], mode: NewFileMode) -> Result<(), CodexConfigError> {
-    let path = write_target(path);
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let existing = fs::metadata(&path).ok();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(
-        ".{name}.mimo2codex-{}-{}.tmp",
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let result = write_tmp_and_rename(&tmp, &path, bytes, existing.as_ref(), mode);
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result?;
-    sync_dir(&dir);
-    Ok(())
-}
-
-fn write_tmp_and_rename(
-    tmp: &Path,
-    path: &Path,
-    bytes: &[u8],
-    existing: Option<&fs::Metadata>,
-    mode: NewFileMode,
-) -> Result<(), CodexConfigError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        if existing.is_none() && mode == NewFileMode::Private {
-            options.mode(0o600);
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options
-        .open(tmp)
-        .map_err(|e| CodexConfigError::io("create a temporary file in", tmp, e))?;
-    file.write_all(bytes)
-        .map_err(|e| CodexConfigError::io("write", tmp, e))?;
-    if let Some(meta) = existing {
-        // Same permissions as the file we replace (a 0600 config stays 0600).
-        fs::set_permissions(tmp, meta.permissions())
-            .map_err(|e| CodexConfigError::io("set permissions on", tmp, e))?;
-    }
-    file.sync_all()
-        .map_err(|e| CodexConfigError::io("flush", tmp, e))?;
-    drop(file);
-    fs::rename(tmp, path).map_err(|e| CodexConfigError::io("replace", path, e))
-}
-
-/// Makes the rename durable (POSIX); a no-op where directories cannot be opened.
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    crate::fsutil::atomic_write(&write_target(path), bytes, mode)
+        .map_err(|e| CodexConfigError::io(e.action, &e.path, e.source))
 }
 
 /// Creates a directory and its parents.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::backup::{create_backup, rfc3339};
-use super::catalog::{catalog_bytes, CatalogModel};
+use super::catalog::{catalog_bytes, catalog_json, CatalogModel};
 use super::edit::{self, Desired, Previous};
 use super::error::CodexConfigError;
 use super::fsutil::{
@@ -64,18 +64,21 @@ pub struct DisableReport {
     pub outcome: DisableOutcome,
 }
 
-struct ConfigFile {
-    path: PathBuf,
-    bytes: Option<Vec<u8>>,
-    text: String,
+/// `config.toml` as read (through a symlink): its bytes, `None` when missing, and their text.
+pub(super) struct ConfigFile {
+    pub(super) path: PathBuf,
+    pub(super) bytes: Option<Vec<u8>>,
+    pub(super) text: String,
 }
 
-fn read_config(path: &Path) -> Result<ConfigFile, CodexConfigError> {
+pub(super) fn read_config(path: &Path) -> Result<ConfigFile, CodexConfigError> {
     let bytes = read_optional(&write_target(path))?;
     let text = match &bytes {
-        Some(b) => String::from_utf8(b.clone()).map_err(|_| CodexConfigError::NotUtf8 {
-            path: path.to_path_buf(),
-        })?,
+        Some(b) => std::str::from_utf8(b)
+            .map_err(|_| CodexConfigError::NotUtf8 {
+                path: path.to_path_buf(),
+            })?
+            .to_string(),
         None => String::new(),
     };
     Ok(ConfigFile {
@@ -152,8 +155,13 @@ pub fn enable(paths: &CodexPaths, opts: &EnableOptions) -> Result<EnableReport, 
 
     // The catalog first: a config naming a missing catalog makes Codex refuse to start.
     create_dir(&paths.data_dir)?;
-    let catalog = catalog_bytes(&opts.catalog);
-    let catalog_changed = write_if_changed(&catalog_path, &catalog, NewFileMode::Default)?;
+    let catalog = catalog_json(&opts.catalog);
+    let catalog_models = catalog["models"].as_array().map_or(0, Vec::len);
+    let catalog_changed = write_if_changed(
+        &catalog_path,
+        &catalog_bytes(&catalog),
+        NewFileMode::Default,
+    )?;
 
     let mut backup = None;
     if changed {
@@ -211,16 +219,9 @@ pub fn enable(paths: &CodexPaths, opts: &EnableOptions) -> Result<EnableReport, 
         model: desired.model,
         catalog_path,
         catalog_changed,
-        catalog_models: catalog_count(&catalog),
+        catalog_models,
         warnings,
     })
-}
-
-fn catalog_count(bytes: &[u8]) -> usize {
-    serde_json::from_slice::<serde_json::Value>(bytes)
-        .ok()
-        .and_then(|v| v["models"].as_array().map(Vec::len))
-        .unwrap_or(0)
 }
 
 fn record(

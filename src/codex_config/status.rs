@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::backup::list_backups;
 use super::edit::{self, PROVIDER_ID};
 use super::error::CodexConfigError;
-use super::fsutil::{read_optional, write_target};
+use super::ops::read_config;
 use super::CodexPaths;
 
 /// How long the health probe may take (connect, then read).
@@ -74,24 +74,19 @@ pub fn status(
     paths: &CodexPaths,
     expected_base_url: &str,
 ) -> Result<StatusReport, CodexConfigError> {
-    let config_path = paths.config_path();
-    let bytes = read_optional(&write_target(&config_path))?;
-    let text = match &bytes {
-        Some(b) => String::from_utf8(b.clone()).map_err(|_| CodexConfigError::NotUtf8 {
-            path: config_path.clone(),
-        })?,
-        None => String::new(),
-    };
-    let doc = edit::parse(&config_path, &text)?;
+    let config = read_config(&paths.config_path())?;
+    let doc = edit::parse(&config.path, &config.text)?;
     let root_str = |k: &str| doc.get(k).and_then(|i| i.as_str()).map(str::to_string);
     let model_provider = root_str("model_provider");
     let model = root_str("model");
     let base_url = edit::provider_str(&doc, "base_url").map(str::to_string);
-    let enabled = edit::points_at_us(&doc) && edit::provider_table(&doc).is_some();
+    let points_at_us = edit::points_at_us(&doc);
+    let has_table = edit::provider_table(&doc).is_some();
+    let enabled = points_at_us && has_table;
     let token_set = edit::provider_str(&doc, "experimental_bearer_token").is_some();
 
     let mut warnings = Vec::new();
-    if edit::points_at_us(&doc) && edit::provider_table(&doc).is_none() {
+    if points_at_us && !has_table {
         warnings.push(format!(
             "model_provider = \"{PROVIDER_ID}\" but there is no [model_providers.{PROVIDER_ID}] table: Codex will refuse to start. Run `mimo2codex codex enable`"
         ));
@@ -133,8 +128,8 @@ pub fn status(
         }
     }
     Ok(StatusReport {
-        config_path,
-        config_exists: bytes.is_some(),
+        config_exists: config.bytes.is_some(),
+        config_path: config.path,
         enabled,
         model_provider,
         model,

@@ -50,6 +50,15 @@ pub fn mimo_base_url_for_key(key: &str) -> &'static str {
     }
 }
 
+/// MiMo without an explicit host takes the one its key belongs to.
+pub(crate) fn set_mimo_host_from_key(profile: &mut ProviderProfile) {
+    if profile.id == "mimo" {
+        if let Some(key) = &profile.api_key {
+            profile.base_url = mimo_base_url_for_key(key.expose()).to_string();
+        }
+    }
+}
+
 fn env_base_url(
     env: &HashMap<String, String>,
     name: &str,
@@ -87,18 +96,15 @@ pub fn apply_env(
     let key = env_value(env, spec.key).map(Secret::new);
     let base = env_base_url(env, spec.base_url)?;
     let configured = key.is_some() || base.is_some();
-    if let Some(url) = &base {
-        profile.base_url = url.clone();
-    } else if profile.id == "mimo" {
-        if let Some(k) = &key {
-            profile.base_url = mimo_base_url_for_key(k.expose()).to_string();
-        }
+    profile.api_key = key;
+    match base {
+        Some(url) => profile.base_url = url,
+        None => set_mimo_host_from_key(profile),
     }
     if let Some(m) = env_value(env, &[spec.model]) {
         profile.default_model = m.to_string();
         ensure_model(profile, m);
     }
-    profile.api_key = key;
     Ok(configured)
 }
 

@@ -51,10 +51,8 @@ fn resolve_json(entry: &JsonProvider, env: &HashMap<String, String>) -> Provider
     let mut profile = entry.profile.clone();
     let names: Vec<&str> = profile.key_env.iter().map(String::as_str).collect();
     profile.api_key = env_value(env, &names).map(Secret::new);
-    if profile.id == "mimo" && !entry.base_url_given {
-        if let Some(key) = &profile.api_key {
-            profile.base_url = from_env::mimo_base_url_for_key(key.expose()).to_string();
-        }
+    if !entry.base_url_given {
+        from_env::set_mimo_host_from_key(&mut profile);
     }
     profile
 }
