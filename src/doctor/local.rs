@@ -5,21 +5,10 @@ use super::{Check, CheckStatus, DoctorContext};
 use crate::codex_config::status::PROBE_TIMEOUT;
 use crate::codex_config::{engine_base_url, probe_health, EngineProbe};
 use crate::network::detect::{Detection, ProxyKind};
-use crate::network::probe::{self, NetError};
-use crate::upstream::route::{host_matches_no_proxy, mask_proxy_url};
-use crate::upstream::{FailureKind, ProxyRoute, UpstreamFailure};
-
-const PROXY_VARS: [&str; 6] = [
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
-
-/// The exact line the NO_PROXY fix asks for.
-pub const NO_PROXY_LINE: &str = "NO_PROXY=localhost,127.0.0.1,::1";
+use crate::network::launcher::LOOPBACK;
+use crate::network::probe;
+use crate::upstream::route::{host_matches_no_proxy, mask_proxy_url, proxy_endpoint, PROXY_VARS};
+use crate::upstream::{Preset, ProxyRoute, UpstreamFailure};
 
 fn set_vars<'a>(ctx: &'a DoctorContext, names: &[&'a str]) -> Vec<(&'a str, &'a str)> {
     names
@@ -84,8 +73,9 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
         "env.no_proxy",
         "NO_PROXY covers loopback (Codex → mimo2codex)",
     );
-    let http = set_vars(ctx, &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]);
-    let https = set_vars(ctx, &["HTTPS_PROXY", "https_proxy"]);
+    // PROXY_VARS: HTTPS_PROXY (either case), then HTTP_PROXY and ALL_PROXY.
+    let http = set_vars(ctx, &PROXY_VARS[2..]);
+    let https = set_vars(ctx, &PROXY_VARS[..2]);
     if http.is_empty() && https.is_empty() {
         return Check::new(
             id,
@@ -109,14 +99,13 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
             format!("NO_PROXY={no_proxy} covers localhost and 127.0.0.1"),
         );
     }
-    let line = if no_proxy.is_empty() {
-        NO_PROXY_LINE.to_string()
+    let value = if no_proxy.is_empty() {
+        LOOPBACK.to_string()
     } else {
-        format!("NO_PROXY={no_proxy},localhost,127.0.0.1,::1")
+        format!("{no_proxy},{LOOPBACK}")
     };
-    let value = line.trim_start_matches("NO_PROXY=");
     let fix = format!(
-        "Add loopback to NO_PROXY where you start Codex: `export {line} no_proxy=\"$NO_PROXY\"` \
+        "Add loopback to NO_PROXY where you start Codex: `export NO_PROXY={value} no_proxy=\"$NO_PROXY\"` \
          (PowerShell: `$env:NO_PROXY=\"{value}\"`), or start Codex with the launcher script (`mimo2codex launcher`)"
     );
     match http.first() {
@@ -306,7 +295,8 @@ pub fn detection_check(d: &Detection) -> Check {
         parts.push(format!("running: {}", apps.join(", ")));
     }
     if answering.is_empty() {
-        parts.push("no preset port answers (7890, 7897, 6152, 6153, 10809, 10808, 1087)".into());
+        let ports: Vec<String> = Preset::ALL.iter().map(|p| p.port().to_string()).collect();
+        parts.push(format!("no preset port answers ({})", ports.join(", ")));
     } else {
         parts.push(answering.join("; "));
     }
@@ -328,11 +318,7 @@ pub async fn proxy_listening(
         return Check::new(id, title, CheckStatus::Skip, "this route uses no proxy");
     };
     let masked = mask_proxy_url(url);
-    let parsed = reqwest::Url::parse(url).ok();
-    let Some((host, port)) = parsed
-        .as_ref()
-        .and_then(|u| Some((u.host_str()?.to_string(), u.port_or_known_default()?)))
-    else {
+    let Some((_, host, port)) = proxy_endpoint(url) else {
         return Check::new(
             id,
             title,
@@ -356,13 +342,7 @@ pub async fn proxy_listening(
                 format!("{masked} accepts connections"),
             )
         }
-        Err(NetError::Refused) => FailureKind::ConnectRefused { by_proxy: true },
-        Err(NetError::NotFound(_)) => FailureKind::NotFound,
-        Err(NetError::TimedOut) => FailureKind::TimedOut {
-            phase: "connecting to the proxy",
-        },
-        Err(NetError::Reset) => FailureKind::ConnReset,
-        Err(NetError::Other(detail)) => FailureKind::Other { detail },
+        Err(e) => e.into_kind(true, "connecting to the proxy"),
     };
     let mut check = Check::from_failure(id, title, CheckStatus::Fail, &failure(kind));
     if let Some(summary) = detection.and_then(Detection::summary) {

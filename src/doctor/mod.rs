@@ -189,58 +189,40 @@ pub async fn run_doctor(ctx: &DoctorContext, mut progress: impl FnMut(&Check)) -
         .await
         .unwrap_or(ProxyRoute::Direct)
     };
-    let (ca_check, extra_ca) = match &ctx.network.ca_file {
-        Some((path, from)) => match ExtraCa::load(path, from) {
-            Ok(ca) => (
-                Check::new("tls.ca", "Trusted certificates", CheckStatus::Pass, ca.describe()),
-                Some(ca),
-            ),
-            Err(err) => (
-                Check::new("tls.ca", "Trusted certificates", CheckStatus::Fail, err.to_string())
-                    .with_fix("Point --ca-file (or the variable named) at a PEM file with -----BEGIN CERTIFICATE----- blocks"),
-                None,
-            ),
-        },
-        None => (
-            Check::new(
-                "tls.ca",
-                "Trusted certificates",
-                CheckStatus::Pass,
-                "OS trust store (no extra CA file)",
-            ),
-            None,
+    let ca = ctx
+        .network
+        .ca_file
+        .as_ref()
+        .map(|(path, from)| ExtraCa::load(path, from));
+    let (status, detail, fix) = match &ca {
+        None => (CheckStatus::Pass, "OS trust store (no extra CA file)".to_string(), ""),
+        Some(Ok(ca)) => (CheckStatus::Pass, ca.describe(), ""),
+        Some(Err(err)) => (
+            CheckStatus::Fail,
+            err.to_string(),
+            "Point --ca-file (or the variable named) at a PEM file with -----BEGIN CERTIFICATE----- blocks",
         ),
     };
-    emit(ca_check, &mut report);
+    emit(
+        Check::new("tls.ca", "Trusted certificates", status, detail).with_fix(fix),
+        &mut report,
+    );
+    let extra_ca = ca.and_then(Result::ok);
     let upstream = Upstream::new(UpstreamConfig {
         choice,
         extra_ca,
         connect_timeout: ctx.connect_timeout,
         ..UpstreamConfig::new(route.clone())
     });
-    let route_check = match (&upstream, route.hint()) {
-        (Err(err), _) => Check::new(
-            "route",
-            "Outbound route",
-            CheckStatus::Fail,
-            route.describe(),
-        )
-        .with_fix(err.to_string()),
-        (Ok(_), Some(hint)) => Check::new(
-            "route",
-            "Outbound route",
-            CheckStatus::Warn,
-            route.describe(),
-        )
-        .with_fix(hint),
-        (Ok(_), None) => Check::new(
-            "route",
-            "Outbound route",
-            CheckStatus::Pass,
-            route.describe(),
-        ),
+    let (status, fix) = match (&upstream, route.hint()) {
+        (Err(err), _) => (CheckStatus::Fail, err.to_string()),
+        (Ok(_), Some(hint)) => (CheckStatus::Warn, hint.to_string()),
+        (Ok(_), None) => (CheckStatus::Pass, String::new()),
     };
-    emit(route_check, &mut report);
+    emit(
+        Check::new("route", "Outbound route", status, route.describe()).with_fix(fix),
+        &mut report,
+    );
 
     let detection = match &ctx.detect {
         Some(options) => Some(crate::network::detect::detect(options).await),

@@ -7,14 +7,11 @@ use base64::Engine as _;
 use reqwest::header::AUTHORIZATION;
 
 use super::{cert, Check, CheckStatus, DoctorContext};
-use crate::network::probe::{self, NetError, SocksTarget, TunnelAnswer};
+use crate::network::probe::{self, SocksTarget, TunnelAnswer};
 use crate::provider::ProviderProfile;
 use crate::upstream::failure::classify_transport;
-use crate::upstream::route::{is_loopback_host, mask_proxy_url};
+use crate::upstream::route::{is_loopback_host, mask_proxy_url, proxy_endpoint};
 use crate::upstream::{FailureKind, ProxyRoute, UpstreamFailure};
-
-/// Largest `/models` body read for a message.
-const MAX_BODY: usize = 16 * 1024;
 
 struct Hop<'a> {
     p: &'a ProviderProfile,
@@ -56,16 +53,6 @@ impl Hop<'_> {
 
     fn skip(&self, step: &str, title: &str, why: &str) -> Check {
         Check::new(self.id(step), self.title(title), CheckStatus::Skip, why)
-    }
-}
-
-fn net_kind(err: NetError, by_proxy: bool, phase: &'static str) -> FailureKind {
-    match err {
-        NetError::Refused => FailureKind::ConnectRefused { by_proxy },
-        NetError::NotFound(_) => FailureKind::NotFound,
-        NetError::TimedOut => FailureKind::TimedOut { phase },
-        NetError::Reset => FailureKind::ConnReset,
-        NetError::Other(detail) => FailureKind::Other { detail },
     }
 }
 
@@ -138,7 +125,7 @@ async fn dns(ctx: &DoctorContext, hop: &Hop<'_>) -> (Check, Vec<SocketAddr>) {
     }
     match probe::resolve(&hop.host, hop.port, ctx.connect_timeout).await {
         Err(err) => (
-            hop.fail("dns", &title, net_kind(err, false, "resolving the name")),
+            hop.fail("dns", &title, err.into_kind(false, "resolving the name")),
             Vec::new(),
         ),
         Ok(addrs) => {
@@ -204,16 +191,12 @@ async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Ch
                     format!("connected directly to {peer}"),
                 )
             }
-            Err(e) => hop.fail("connect", &title, net_kind(e, false, "connecting")),
+            Err(e) => hop.fail("connect", &title, e.into_kind(false, "connecting")),
         };
     };
     let masked = mask_proxy_url(proxy);
     let title = format!("tunnel to {}:{} via {masked}", hop.host, hop.port);
-    let Some((purl, phost, pport)) = reqwest::Url::parse(proxy).ok().and_then(|u| {
-        let h = u.host_str()?.to_string();
-        let port = u.port_or_known_default()?;
-        Some((u, h, port))
-    }) else {
+    let Some((purl, phost, pport)) = proxy_endpoint(proxy) else {
         return Check::new(
             hop.id("connect"),
             hop.title(&title),
@@ -227,7 +210,7 @@ async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Ch
             return hop.fail(
                 "connect",
                 &title,
-                net_kind(e, true, "connecting to the proxy"),
+                e.into_kind(true, "connecting to the proxy"),
             )
         }
     };
@@ -270,7 +253,7 @@ async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Ch
         Err(e) => hop.fail(
             "connect",
             &title,
-            net_kind(e, true, "waiting for the proxy"),
+            e.into_kind(true, "waiting for the proxy"),
         ),
     }
 }
@@ -322,12 +305,6 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
         "plain http, no TLS".to_string()
     };
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let body = read_capped(response).await;
     if (200..300).contains(&status) {
         let key_note = match key {
             Some(_) => format!("the key in {} is accepted", hop.p.primary_key_env()),
@@ -357,11 +334,7 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
         check.code = Some("missing_api_key".into());
         return check;
     }
-    let failure = hop.failure(FailureKind::Http {
-        status,
-        body,
-        retry_after,
-    });
+    let failure = hop.failure(FailureKind::from_response(response).await);
     let status_of = if status == 401 || status == 403 {
         CheckStatus::Fail
     } else {
@@ -372,21 +345,10 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
     check
 }
 
-async fn read_capped(mut response: reqwest::Response) -> String {
-    let mut buf: Vec<u8> = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_BODY.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= MAX_BODY {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&buf).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::network::probe::NetError;
 
     #[test]
     fn proxy_credentials_are_percent_decoded() {
@@ -403,9 +365,9 @@ mod tests {
 
     #[test]
     fn timeouts_and_refusals_keep_the_engine_codes() {
-        let refused = net_kind(NetError::Refused, true, "connecting to the proxy");
+        let refused = NetError::Refused.into_kind(true, "connecting to the proxy");
         assert_eq!(refused, FailureKind::ConnectRefused { by_proxy: true });
-        let timed_out = net_kind(NetError::TimedOut, false, "connecting");
+        let timed_out = NetError::TimedOut.into_kind(false, "connecting");
         let f = UpstreamFailure {
             kind: timed_out,
             provider: "deepseek".into(),

@@ -9,7 +9,7 @@ pub mod probe;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::upstream::route::{is_loopback_host, mask_proxy_url};
+use crate::upstream::route::{is_loopback_host, mask_proxy_url, proxy_endpoint};
 use crate::upstream::ProxyRoute;
 
 /// How long the "is the proxy listening" check may take (loopback answers at once).
@@ -18,13 +18,8 @@ pub const LISTEN_CHECK_TIMEOUT: Duration = Duration::from_millis(300);
 /// The route's proxy when it is on this machine: `(masked URL, host, port)`.
 pub fn loopback_proxy(route: &ProxyRoute) -> Option<(String, String, u16)> {
     let (url, _) = route.proxy()?;
-    let parsed = reqwest::Url::parse(url).ok()?;
-    let host = parsed.host_str()?.to_string();
-    if !is_loopback_host(&host) {
-        return None;
-    }
-    let port = parsed.port_or_known_default()?;
-    Some((mask_proxy_url(url), host, port))
+    let (_, host, port) = proxy_endpoint(url)?;
+    is_loopback_host(&host).then(|| (mask_proxy_url(url), host, port))
 }
 
 fn loopback_addrs(host: &str, port: u16) -> Vec<SocketAddr> {

@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::upstream::FailureKind;
+
 /// Largest proxy answer head we read.
 const MAX_HEAD: usize = 8 * 1024;
 
@@ -36,6 +38,18 @@ impl NetError {
                 NetError::Reset
             }
             _ => NetError::Other(err.to_string()),
+        }
+    }
+
+    /// The engine's classification of this error; `by_proxy` says the hop was the proxy, `phase`
+    /// names what timed out.
+    pub fn into_kind(self, by_proxy: bool, phase: &'static str) -> FailureKind {
+        match self {
+            NetError::Refused => FailureKind::ConnectRefused { by_proxy },
+            NetError::NotFound(_) => FailureKind::NotFound,
+            NetError::TimedOut => FailureKind::TimedOut { phase },
+            NetError::Reset => FailureKind::ConnReset,
+            NetError::Other(detail) => FailureKind::Other { detail },
         }
     }
 }

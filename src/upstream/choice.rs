@@ -329,10 +329,7 @@ mod tests {
 
     fn ctx(pairs: &[(&str, &str)]) -> RouteContext {
         RouteContext {
-            env: pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            env: crate::upstream::route::tests::env(pairs),
             ..RouteContext::default()
         }
     }

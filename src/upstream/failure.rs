@@ -29,6 +29,35 @@ pub enum FailureKind {
     Other { detail: String },
 }
 
+/// Largest error body read from an upstream (they are short JSON; a proxy page can be big).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+impl FailureKind {
+    /// An HTTP error answer: its status, `Retry-After` (seconds) and the first [`MAX_ERROR_BODY`]
+    /// bytes of its body.
+    pub async fn from_response(mut response: reqwest::Response) -> FailureKind {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let mut buf: Vec<u8> = Vec::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = MAX_ERROR_BODY.saturating_sub(buf.len());
+            buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if buf.len() >= MAX_ERROR_BODY {
+                break;
+            }
+        }
+        FailureKind::Http {
+            status,
+            body: String::from_utf8_lossy(&buf).into_owned(),
+            retry_after,
+        }
+    }
+}
+
 /// A classified failure with the context needed to explain it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpstreamFailure {

@@ -10,7 +10,7 @@ pub mod tls;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use crate::provider::ProviderProfile;
 pub use choice::{OutboundRoute, Preset, ProxyUrl, RouteContext, RouteError};
@@ -64,9 +64,6 @@ pub struct Upstream {
 
 /// Longest `Retry-After` we wait out ourselves before answering Codex.
 const MAX_INTERNAL_RETRY_AFTER_SECS: u64 = 2;
-
-/// Largest error body we read from an upstream (they are short JSON; a proxy page can be big).
-const MAX_ERROR_BODY: usize = 16 * 1024;
 
 impl Upstream {
     pub fn new(config: UpstreamConfig) -> Result<Self, ClientBuildError> {
@@ -148,6 +145,26 @@ impl Upstream {
         })
     }
 
+    /// The failure a request to `{base_url}/{path}` would report (provider, URL, masked proxy, key
+    /// variable), with a placeholder kind; callers set `kind` once they know what went wrong.
+    pub fn failure_context(&self, provider: &ProviderProfile, path: &str) -> UpstreamFailure {
+        let url = format!("{}/{}", provider.base_url.trim_end_matches('/'), path);
+        let proxy = self
+            .config
+            .route
+            .proxy_for(&host_of(&url))
+            .map(route::mask_proxy_url);
+        UpstreamFailure {
+            kind: FailureKind::Other {
+                detail: String::new(),
+            },
+            provider: provider.id.clone(),
+            url,
+            proxy,
+            key_env: provider.primary_key_env().to_string(),
+        }
+    }
+
     /// POSTs a JSON body to `{base_url}/{path}`; returns the response once its status is a success.
     ///
     /// A failed connect is retried once; 429 and 5xx are retried with backoff (honouring
@@ -158,19 +175,10 @@ impl Upstream {
         path: &str,
         body: Bytes,
     ) -> Result<reqwest::Response, UpstreamFailure> {
-        let url = format!("{}/{}", provider.base_url.trim_end_matches('/'), path);
-        let host = host_of(&url);
-        let proxy = self
-            .config
-            .route
-            .proxy_for(&host)
-            .map(route::mask_proxy_url);
+        let context = self.failure_context(provider, path);
         let fail = |kind| UpstreamFailure {
             kind,
-            provider: provider.id.clone(),
-            url: url.clone(),
-            proxy: proxy.clone(),
-            key_env: provider.primary_key_env().to_string(),
+            ..context.clone()
         };
         let started = tokio::time::Instant::now();
         let mut attempt = 0u32;
@@ -178,7 +186,7 @@ impl Upstream {
             attempt += 1;
             let mut request = self
                 .client
-                .post(&url)
+                .post(&context.url)
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(body.clone());
             if let Some(key) = provider.api_key.as_ref().filter(|k| !k.is_empty()) {
@@ -190,7 +198,7 @@ impl Upstream {
                     phase: "waiting for response headers",
                 }),
                 Ok(Err(err)) => {
-                    let kind = failure::classify_transport(&err, proxy.is_some());
+                    let kind = failure::classify_transport(&err, context.proxy.is_some());
                     let f = fail(kind);
                     let connect_failed = err.is_connect() && attempt == 1;
                     if connect_failed {
@@ -201,20 +209,7 @@ impl Upstream {
                     f
                 }
                 Ok(Ok(response)) if response.status().is_success() => return Ok(response),
-                Ok(Ok(response)) => {
-                    let status = response.status().as_u16();
-                    let retry_after = response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok());
-                    let body = read_capped(response).await;
-                    fail(FailureKind::Http {
-                        status,
-                        body,
-                        retry_after,
-                    })
-                }
+                Ok(Ok(response)) => fail(FailureKind::from_response(response).await),
             };
             if failure.is_transient() {
                 if let Some(wait) = self.retry_wait(&failure, attempt, started.elapsed()) {
@@ -256,22 +251,10 @@ impl Upstream {
     }
 }
 
-/// Host (and port) of a URL, for NO_PROXY decisions and messages.
+/// Host of a URL (no port, IPv6 in brackets), for NO_PROXY decisions and messages.
 pub fn host_of(url: &str) -> String {
     match reqwest::Url::parse(url) {
         Ok(u) => u.host_str().unwrap_or_default().to_string(),
         Err(_) => String::new(),
     }
-}
-
-async fn read_capped(mut response: reqwest::Response) -> String {
-    let mut buf: Vec<u8> = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&buf).into_owned()
 }

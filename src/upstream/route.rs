@@ -10,7 +10,7 @@ use std::collections::HashMap;
 pub const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.1,::1,[::1]";
 
 /// Environment variables that name a proxy, in the order we honour them.
-const PROXY_VARS: [&str; 6] = [
+pub const PROXY_VARS: [&str; 6] = [
     "HTTPS_PROXY",
     "https_proxy",
     "HTTP_PROXY",
@@ -161,6 +161,14 @@ pub fn mask_proxy_url(url: &str) -> String {
     }
 }
 
+/// A proxy URL parsed, with its host (IPv6 in brackets) and port (the scheme's default if none).
+pub fn proxy_endpoint(url: &str) -> Option<(reqwest::Url, String, u16)> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_string();
+    let port = parsed.port_or_known_default()?;
+    Some((parsed, host, port))
+}
+
 /// NO_PROXY matching the way curl does it: exact host, or a domain suffix (`.example.com` / `example.com`),
 /// `*` for everything. Ports in entries are ignored.
 pub fn host_matches_no_proxy(host: &str, no_proxy: &str) -> bool {
@@ -188,14 +196,21 @@ pub fn host_matches_no_proxy(host: &str, no_proxy: &str) -> bool {
 
 /// Whether an address is this machine (never proxied).
 pub fn is_loopback_host(host: &str) -> bool {
-    host_matches_no_proxy(host, LOOPBACK_NO_PROXY) || host.starts_with("127.")
+    // An IP is loopback by value (all of 127.0.0.0/8); a name only when it is `localhost`, so
+    // `127.evil.example` is not treated as local.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host_matches_no_proxy(host, LOOPBACK_NO_PROXY),
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    /// An environment map from literal pairs (shared by the `upstream` tests).
+    pub(in crate::upstream) fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -235,6 +250,16 @@ mod tests {
             false,
         );
         assert!(matches!(r, ProxyRoute::Env { ref var, .. } if var == "HTTPS_PROXY"));
+    }
+
+    #[test]
+    fn loopback_is_decided_by_address_not_by_name_prefix() {
+        for local in ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"] {
+            assert!(is_loopback_host(local), "{local}");
+        }
+        for remote in ["127.evil.example", "api.deepseek.com", "10.0.0.1"] {
+            assert!(!is_loopback_host(remote), "{remote}");
+        }
     }
 
     #[test]

@@ -88,22 +88,22 @@ pub fn parse_scutil(output: &str) -> SystemProxy {
     }
     let on = |k: &str| keys.get(k).is_some_and(|v| *v == "1");
     let get = |k: &str| keys.get(k).copied().unwrap_or_default();
-    let proxy = if on("HTTPSEnable") {
-        host_port_url("http", get("HTTPSProxy"), get("HTTPSPort"))
-    } else {
-        None
-    }
-    .or_else(|| {
-        on("HTTPEnable")
-            .then(|| host_port_url("http", get("HTTPProxy"), get("HTTPPort")))
+    // `HTTPSEnable`, `HTTPSProxy`, `HTTPSPort`; likewise HTTP and SOCKS.
+    let pick = |kind: &str, scheme: &str| {
+        on(&format!("{kind}Enable"))
+            .then(|| {
+                host_port_url(
+                    scheme,
+                    get(&format!("{kind}Proxy")),
+                    get(&format!("{kind}Port")),
+                )
+            })
             .flatten()
-    })
-    .or_else(|| {
-        on("SOCKSEnable")
-            .then(|| host_port_url("socks5h", get("SOCKSProxy"), get("SOCKSPort")))
-            .flatten()
-    });
-    let pac = (on("ProxyAutoConfigEnable"))
+    };
+    let proxy = pick("HTTPS", "http")
+        .or_else(|| pick("HTTP", "http"))
+        .or_else(|| pick("SOCKS", "socks5h"));
+    let pac = on("ProxyAutoConfigEnable")
         .then(|| get("ProxyAutoConfigURLString").to_string())
         .filter(|u| !u.is_empty());
     SystemProxy {

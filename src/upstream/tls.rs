@@ -115,13 +115,7 @@ impl ExtraCa {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::upstream::route::tests::env;
 
     #[test]
     fn flag_wins_then_the_first_variable_set() {
