@@ -3,7 +3,7 @@
 //! `providers.json` and `settings.json`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use clap::Parser;
 use mimo2codex::cli::{load_env, Cli, CommonArgs};
@@ -72,7 +72,19 @@ struct Overrides {
 struct ConfigView {
     route: OutboundRoute,
     thinking: bool,
-    registry: Option<ProviderRegistry>,
+    registry: Option<Arc<ProviderRegistry>>,
+}
+
+impl ConfigView {
+    /// The live settings of a running engine.
+    fn of(handle: &EngineHandle) -> Self {
+        let settings = handle.settings();
+        ConfigView {
+            route: handle.route(),
+            thinking: settings.thinking,
+            registry: Some(settings.registry.clone()),
+        }
+    }
 }
 
 /// The engine slot and what the tray shows about it.
@@ -158,7 +170,7 @@ impl Controller {
         *lock(&self.last_config) = Some(ConfigView {
             route: config.network.route.clone(),
             thinking: config.thinking,
-            registry: Some(config.registry.clone()),
+            registry: Some(Arc::new(config.registry.clone())),
         });
         match engine::start(config).await {
             Ok(running) => {
@@ -185,12 +197,7 @@ impl Controller {
     async fn stop_locked(&self, slot: &mut Option<RunningEngine>) {
         if let Some(handle) = lock(&self.handle).take() {
             // Keep showing the live settings while stopped.
-            let settings = handle.settings();
-            *lock(&self.last_config) = Some(ConfigView {
-                route: handle.route(),
-                thinking: settings.thinking,
-                registry: Some((*settings.registry).clone()),
-            });
+            *lock(&self.last_config) = Some(ConfigView::of(&handle));
         }
         if let Some(running) = slot.take() {
             tracing::info!("stopping the proxy");
@@ -209,15 +216,13 @@ impl Controller {
     /// What the tray shows now. `autostart` comes from the autostart plugin.
     pub fn tray_state(&self, autostart: bool) -> TrayState {
         let status = self.status();
-        let (route, thinking, registry) = match self.handle() {
-            Some(h) => {
-                let s = h.settings();
-                (h.route(), s.thinking, Some((*s.registry).clone()))
-            }
-            None => match lock(&self.last_config).clone() {
-                Some(view) => (view.route, view.thinking, view.registry),
-                None => (OutboundRoute::Env, true, None),
-            },
+        let view = match self.handle() {
+            Some(h) => Some(ConfigView::of(&h)),
+            None => lock(&self.last_config).clone(),
+        };
+        let (route, thinking, registry) = match view {
+            Some(view) => (view.route, view.thinking, view.registry),
+            None => (OutboundRoute::Env, true, None),
         };
         let (providers, default_provider) = match &registry {
             Some(r) => (

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::{load_env, load_registry, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{load_env_and_registry, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
 use crate::codex_config::{
     self, catalog_models, engine_base_url, resolve_codex_home, resolve_model, CodexConfigError,
     CodexPaths, DisableOutcome, EnableOptions,
@@ -66,14 +66,9 @@ fn fail(err: &CodexConfigError) -> i32 {
 }
 
 fn enable(paths: &CodexPaths, common: &CommonArgs, model: Option<&str>) -> i32 {
-    let registry = match load_env(&paths.data_dir)
-        .and_then(|env| load_registry(common, &paths.data_dir, &env))
-    {
-        Ok(r) => r,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return EXIT_CONFIG;
-        }
+    let (_, registry) = match load_env_and_registry(common, &paths.data_dir) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let model = match resolve_model(&registry, model) {
         Ok(m) => m,

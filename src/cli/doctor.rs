@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{load_env, load_registry, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{load_env_and_registry, new_runtime, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
 use crate::codex_config::{resolve_codex_home, CodexPaths};
 use crate::config::env_flag;
 use crate::doctor::{run_doctor, Check, CheckStatus, DoctorContext, DoctorReport};
@@ -54,19 +54,9 @@ fn summary(report: &DoctorReport) -> serde_json::Value {
 
 /// Runs the checks; exit 0 when none failed, 1 when one did, 2 for bad configuration.
 pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
-    let env = match load_env(data_dir) {
-        Ok(env) => env,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return EXIT_CONFIG;
-        }
-    };
-    let registry = match load_registry(common, data_dir, &env) {
-        Ok(r) => r,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return EXIT_CONFIG;
-        }
+    let (env, registry) = match load_env_and_registry(common, data_dir) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     let network = match crate::settings::network_config(common, &env, data_dir) {
         Ok(n) => n,
@@ -93,15 +83,9 @@ pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
     if args.no_detect {
         ctx.detect = None;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match new_runtime() {
         Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return EXIT_RUNTIME;
-        }
+        Err(code) => return code,
     };
     let json = args.json;
     if !json {

@@ -138,6 +138,33 @@ pub fn load_env(data_dir: &std::path::Path) -> Result<HashMap<String, String>, S
     Ok(merged_env(process_env(), file))
 }
 
+/// [`load_env`] and [`load_registry`] for a command: on failure, prints why and gives the exit code.
+fn load_env_and_registry(
+    common: &CommonArgs,
+    data_dir: &std::path::Path,
+) -> Result<(HashMap<String, String>, ProviderRegistry), i32> {
+    load_env(data_dir)
+        .and_then(|env| {
+            let registry = load_registry(common, data_dir, &env)?;
+            Ok((env, registry))
+        })
+        .map_err(|err| {
+            eprintln!("error: {err}");
+            EXIT_CONFIG
+        })
+}
+
+/// The multi-threaded runtime a command runs on; on failure, prints why and gives the exit code.
+fn new_runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            eprintln!("error: cannot start the async runtime: {err}");
+            EXIT_RUNTIME
+        })
+}
+
 /// The provider registry from env, `.env` and `providers.json`.
 pub fn load_registry(
     common: &CommonArgs,
@@ -183,15 +210,9 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
             return EXIT_CONFIG;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match new_runtime() {
         Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return EXIT_RUNTIME;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let running = match engine::start(config).await {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{load_env, load_registry, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{load_env_and_registry, CommonArgs, EXIT_RUNTIME};
 use crate::provider::env_file::env_template;
 
 /// Creates the data dir and a commented `.env` (mode 0600) unless one exists.
@@ -48,19 +48,9 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Prints the Codex `config.toml` snippet for this engine's host and port.
 pub fn print_config(common: &CommonArgs, data_dir: &Path) -> i32 {
-    let env = match load_env(data_dir) {
-        Ok(env) => env,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return EXIT_CONFIG;
-        }
-    };
-    let registry = match load_registry(common, data_dir, &env) {
-        Ok(r) => r,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return EXIT_CONFIG;
-        }
+    let (_, registry) = match load_env_and_registry(common, data_dir) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     print!(
         "{}",

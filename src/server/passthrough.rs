@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 
 use super::errors::{bad_request, json_error};
-use super::responses::read_json;
+use super::responses::{read_routed, Routed};
 use super::AppState;
 use crate::engine::RuntimeSettings;
 use crate::provider::registry::RouteDecision;
@@ -36,17 +36,15 @@ pub async fn chat_completions(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let mut request = match read_json(&headers, body, state.body_limit).await {
-        Ok(v) => v,
+    let Routed {
+        mut request,
+        settings,
+        client_model,
+        route,
+    } = match read_routed(&state, &headers, body).await {
+        Ok(routed) => routed,
         Err(resp) => return resp,
     };
-    let settings = state.handle.settings();
-    let client_model = request
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let route = settings.registry.route(&client_model);
     if route.provider.wire_api != WireApi::Chat {
         return bad_request(format!(
             "provider {} speaks the Responses API; send this request to /v1/responses instead",

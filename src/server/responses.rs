@@ -1,5 +1,6 @@
 //! `POST /v1/responses`: route, translate, send, stream back.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -12,6 +13,7 @@ use serde_json::Value;
 use super::errors::{bad_request, json_error};
 use super::stream_body::{json_response, sse_events, sse_response, RequestLog};
 use super::AppState;
+use crate::engine::RuntimeSettings;
 use crate::provider::registry::RouteDecision;
 use crate::provider::WireApi;
 use crate::translate::request::responses_to_chat;
@@ -23,19 +25,17 @@ pub async fn create_response(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let request = match read_json(&headers, body, state.body_limit).await {
-        Ok(v) => v,
+    let Routed {
+        request,
+        settings,
+        client_model,
+        route,
+    } = match read_routed(&state, &headers, body).await {
+        Ok(routed) => routed,
         Err(resp) => return resp,
     };
-    let settings = state.handle.settings();
-    let client_model = request
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let route = settings.registry.route(&client_model);
     log_fallback(&route, &client_model);
-    let provider = route.provider.clone();
+    let provider = &route.provider;
     if let Some(resp) = missing_key(&route) {
         return resp;
     }
@@ -85,11 +85,13 @@ pub async fn create_response(
     };
     let upstream = settings
         .upstream
-        .post_json(&provider, "chat/completions", body)
+        .post_json(provider, "chat/completions", body)
         .await;
     match upstream {
         Ok(response) => {
-            let context = failure_context(&route, &settings.upstream);
+            let context = settings
+                .upstream
+                .failure_context(provider, "chat/completions");
             let log = RequestLog::new(&provider.id, &client_model, &route.upstream_model, context);
             let machine = StreamMachine::new(start);
             if client_stream {
@@ -102,8 +104,38 @@ pub async fn create_response(
     }
 }
 
+/// A request body, the settings snapshot it runs on, and where its `model` routes.
+pub struct Routed {
+    pub request: Value,
+    pub settings: Arc<RuntimeSettings>,
+    pub client_model: String,
+    pub route: RouteDecision,
+}
+
+/// Reads the JSON body, then takes the settings snapshot and routes the body's `model`.
+pub async fn read_routed(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Routed, Response> {
+    let request = read_json(headers, body, state.body_limit).await?;
+    let settings = state.handle.settings();
+    let client_model = request
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let route = settings.registry.route(&client_model);
+    Ok(Routed {
+        request,
+        settings,
+        client_model,
+        route,
+    })
+}
+
 /// Reads and parses a JSON body within the size cap, with errors that say what to do.
-pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Response> {
+async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Response> {
     let too_large = || {
         json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -147,8 +179,10 @@ fn log_fallback(route: &RouteDecision, client_model: &str) {
 fn missing_key(route: &RouteDecision) -> Option<Response> {
     let provider = &route.provider;
     let has_key = provider.api_key.as_ref().is_some_and(|k| !k.is_empty());
-    let host = crate::upstream::host_of(&provider.base_url);
-    if has_key || crate::upstream::route::is_loopback_host(&host) {
+    // The base URL is parsed only when there is no key (the rare case).
+    if has_key
+        || crate::upstream::route::is_loopback_host(&crate::upstream::host_of(&provider.base_url))
+    {
         return None;
     }
     Some(json_error(
@@ -161,29 +195,6 @@ fn missing_key(route: &RouteDecision) -> Option<Response> {
             provider.primary_key_env()
         ),
     ))
-}
-
-pub fn failure_context(
-    route: &RouteDecision,
-    upstream: &crate::upstream::Upstream,
-) -> UpstreamFailure {
-    let url = format!(
-        "{}/chat/completions",
-        route.provider.base_url.trim_end_matches('/')
-    );
-    let host = crate::upstream::host_of(&url);
-    UpstreamFailure {
-        kind: FailureKind::Other {
-            detail: String::new(),
-        },
-        provider: route.provider.id.clone(),
-        url,
-        proxy: upstream
-            .route()
-            .proxy_for(&host)
-            .map(crate::upstream::route::mask_proxy_url),
-        key_env: route.provider.primary_key_env().to_string(),
-    }
 }
 
 /// Presents a classified failure the way Codex handles best (DESIGN §4).
