@@ -27,10 +27,13 @@ step() {
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # The pinned Codex CLI for the end-to-end tests (package-lock.json); installed once per clone.
-if [ ! -x node_modules/.bin/codex ] && [ "${MIMO2CODEX_SKIP_CODEX_E2E:-}" != "1" ]; then
+# Also TypeScript and the Tauri CLI for the windows.
+if [ ! -x node_modules/.bin/tsc ] || { [ ! -x node_modules/.bin/codex ] && [ "${MIMO2CODEX_SKIP_CODEX_E2E:-}" != "1" ]; }; then
   step npm-ci npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The windows' TypeScript: type errors fail the run (cargo's build script only warns about them).
+step ui-types npm run --silent build:ui
 step fmt cargo fmt --all --check
 step clippy cargo clippy --all-targets -- -D warnings
 # Tests run even when fmt/clippy failed, so one run reports everything.

@@ -1,8 +1,13 @@
-//! `<data dir>/settings.json`: the settings the user changes at run time (today: the outbound route
-//! and its NO_PROXY list). Written atomically; a corrupt file is set aside, never lost.
+//! `<data dir>/settings.json`: the settings the user changes at run time (the outbound route and its
+//! NO_PROXY list, and the desktop app's port, thinking and default provider). Written atomically; a
+//! corrupt file is set aside, never lost. Flags and `MIMO2CODEX_*` variables win over it
+//! ([`effective`]).
+
+pub mod effective;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,12 +25,28 @@ pub struct Settings {
     /// Hosts never proxied, comma-separated (loopback is always added).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub no_proxy: String,
+    /// Listen port (`--port` / `MIMO2CODEX_PORT` win).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Thinking on or off (`--disable-thinking` / `MIMO2CODEX_DISABLE_THINKING` force it off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<bool>,
+    /// Default provider id, used when it names a configured provider (`--provider` /
+    /// `MIMO2CODEX_DEFAULT_PROVIDER` win).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_provider: Option<String>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -48,44 +69,13 @@ pub fn path(data_dir: &Path) -> PathBuf {
 }
 
 impl Settings {
-    /// Reads `settings.json`; missing → defaults; corrupt → defaults, a WARN, and the bad file kept as
-    /// `settings.json.bad-<unix seconds>`.
+    /// Reads `settings.json`; missing → defaults; unreadable or corrupt → defaults and a WARN (a
+    /// corrupt file is kept as `settings.json.bad-<unix seconds>`).
     pub fn load(data_dir: &Path) -> Loaded {
-        let file = path(data_dir);
-        let text = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::default(),
-            Err(e) => {
-                let warning = format!(
-                    "cannot read {}: {e}; using default settings",
-                    file.display()
-                );
-                tracing::warn!("{warning}");
-                return Loaded {
-                    settings: Settings::default(),
-                    warning: Some(warning),
-                };
-            }
-        };
-        match serde_json::from_str::<Settings>(&text) {
-            Ok(settings) => Loaded {
-                settings,
-                warning: None,
-            },
+        match read(data_dir) {
+            Ok(loaded) => loaded,
             Err(err) => {
-                let stamp = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or_default();
-                let bad = data_dir.join(format!("{FILE_NAME}.bad-{stamp}"));
-                let kept = match std::fs::rename(&file, &bad) {
-                    Ok(()) => format!("kept as {}", bad.display()),
-                    Err(e) => format!("could not move it aside: {e}"),
-                };
-                let warning = format!(
-                    "{} is not valid ({err}); using default settings, the bad file is {kept}",
-                    file.display()
-                );
+                let warning = format!("{err}; using default settings");
                 tracing::warn!("{warning}");
                 Loaded {
                     settings: Settings::default(),
@@ -110,14 +100,64 @@ impl Settings {
             .map_err(|e| write_err(e.source))
     }
 
-    /// Re-reads the file, applies `change`, writes it back (other keys untouched).
+    /// The one way to change settings.json: re-reads it, applies `change`, writes it back atomically
+    /// (other keys, unknown ones included, untouched) and returns what was written. Changes made in
+    /// this process are serialized so two writers cannot lose each other's change. A corrupt file is
+    /// set aside as [`Settings::load`] does; an unreadable one is an error (overwriting it could lose
+    /// settings).
     pub fn update(
         data_dir: &Path,
         change: impl FnOnce(&mut Settings),
-    ) -> Result<(), SettingsError> {
-        let mut settings = Settings::load(data_dir).settings;
+    ) -> Result<Settings, SettingsError> {
+        static ONE_WRITER: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = ONE_WRITER
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut settings = read(data_dir)?.settings;
         change(&mut settings);
-        settings.save(data_dir)
+        settings.save(data_dir)?;
+        Ok(settings)
+    }
+}
+
+/// [`Settings::load`] without the fallback for an unreadable file.
+fn read(data_dir: &Path) -> Result<Loaded, SettingsError> {
+    let file = path(data_dir);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::default()),
+        Err(source) => {
+            return Err(SettingsError::Read {
+                path: file.display().to_string(),
+                source,
+            })
+        }
+    };
+    match serde_json::from_str::<Settings>(&text) {
+        Ok(settings) => Ok(Loaded {
+            settings,
+            warning: None,
+        }),
+        Err(err) => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default();
+            let bad = data_dir.join(format!("{FILE_NAME}.bad-{stamp}"));
+            let kept = match std::fs::rename(&file, &bad) {
+                Ok(()) => format!("kept as {}", bad.display()),
+                Err(e) => format!("could not move it aside: {e}"),
+            };
+            let warning = format!(
+                "{} is not valid ({err}); using default settings, the bad file is {kept}",
+                file.display()
+            );
+            tracing::warn!("{warning}");
+            Ok(Loaded {
+                settings: Settings::default(),
+                warning: Some(warning),
+            })
+        }
     }
 }
 
@@ -126,24 +166,20 @@ impl Settings {
 pub fn network_config(
     common: &crate::cli::CommonArgs,
     env: &HashMap<String, String>,
-    data_dir: &Path,
+    settings: &Settings,
 ) -> Result<crate::engine::NetworkConfig, crate::upstream::RouteError> {
-    let loaded = Settings::load(data_dir);
-    if let Some(warning) = &loaded.warning {
-        eprintln!("warning: {warning}");
-    }
     let non_empty = |key: &str| env.get(key).map(|v| v.trim()).filter(|v| !v.is_empty());
     let route = match (&common.proxy, non_empty("MIMO2CODEX_PROXY")) {
         (Some(route), _) => route.clone(),
         // Written in .env (the real environment variable is already in `common.proxy`).
         (None, Some(value)) => value.parse()?,
-        (None, None) => loaded.settings.proxy.clone(),
+        (None, None) => settings.proxy.clone(),
     };
     let no_proxy = common
         .no_proxy
         .clone()
         .or_else(|| non_empty("MIMO2CODEX_NO_PROXY_HOSTS").map(str::to_string))
-        .unwrap_or_else(|| loaded.settings.no_proxy.clone());
+        .unwrap_or_else(|| settings.no_proxy.clone());
     Ok(crate::engine::NetworkConfig {
         route,
         no_proxy,
@@ -166,16 +202,41 @@ mod tests {
         let loaded = Settings::load(dir.path());
         assert!(loaded.warning.is_none());
         assert_eq!(loaded.settings.proxy, OutboundRoute::Preset(Preset::Clash));
-        Settings::update(dir.path(), |s| {
+        let written = Settings::update(dir.path(), |s| {
             s.proxy = OutboundRoute::Direct;
             s.no_proxy = "intranet".into();
+            s.port = Some(9123);
+            s.thinking = Some(false);
+            s.default_provider = Some("kimi".into());
         })
         .expect("update");
         let text = std::fs::read_to_string(path(dir.path())).expect("read");
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(v["proxy"], "direct");
         assert_eq!(v["noProxy"], "intranet");
+        assert_eq!(v["port"], 9123);
+        assert_eq!(v["thinking"], false);
+        assert_eq!(v["defaultProvider"], "kimi");
         assert_eq!(v["futureKey"]["a"], 1);
+        assert_eq!(Settings::load(dir.path()).settings, written);
+        // Unset fields are left out, not written as null.
+        Settings::update(dir.path(), |s| {
+            s.port = None;
+            s.thinking = None;
+            s.default_provider = None;
+        })
+        .expect("update");
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path(dir.path())).expect("read"))
+                .expect("json");
+        let mut keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["futureKey", "noProxy", "proxy"]);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("ls")
             .filter_map(|e| e.ok())
@@ -206,5 +267,21 @@ mod tests {
             })
             .collect();
         assert_eq!(bad.len(), 1);
+        // update() on a corrupt file starts from defaults too (the bad file stays aside).
+        std::fs::write(path(dir.path()), r#"{"port": "not a number"}"#).expect("write");
+        let written = Settings::update(dir.path(), |s| s.thinking = Some(true)).expect("update");
+        assert_eq!(written.thinking, Some(true));
+        assert_eq!(written.port, None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn update_refuses_an_unreadable_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        // A directory where the file should be: reading fails with an error other than NotFound.
+        std::fs::create_dir(path(dir.path())).expect("mkdir");
+        let err = Settings::update(dir.path(), |s| s.port = Some(1)).expect_err("unreadable");
+        assert!(matches!(err, SettingsError::Read { .. }), "{err}");
+        assert!(Settings::load(dir.path()).warning.is_some());
     }
 }

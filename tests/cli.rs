@@ -278,3 +278,39 @@ fn busy_port_exits_1_naming_the_port_and_the_flag() {
         "{err}"
     );
 }
+
+#[test]
+fn settings_json_port_thinking_and_provider_apply_unless_a_flag_or_variable_wins() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    // kimi has no key here: a WARN and the registry's default, never a failure.
+    let settings = format!(r#"{{"port": {port}, "thinking": false, "defaultProvider": "kimi"}}"#);
+    std::fs::write(dir.path().join("settings.json"), settings).expect("write");
+    let mut served = serve(cmd(dir.path()));
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}/v1")),
+        "{banner}"
+    );
+    assert!(banner.contains("thinking:  off"), "{banner}");
+    assert!(
+        banner.contains("defaultProvider 'kimi' is not a configured provider"),
+        "{banner}"
+    );
+    assert_eq!(sigterm(&mut served.child), Some(0));
+
+    let out = cmd(dir.path()).arg("print-config").output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("127.0.0.1:{port}/v1")), "{text}");
+
+    let other = free_port();
+    let mut c = cmd(dir.path());
+    c.env("MIMO2CODEX_PORT", other.to_string());
+    let mut served = serve(c);
+    let banner = served.banner.join("\n");
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{other}/v1")),
+        "MIMO2CODEX_PORT wins: {banner}"
+    );
+    sigterm(&mut served.child);
+}

@@ -1,16 +1,17 @@
 //! The tray app: single instance, autostart, the engine in the background, the tray menu and its
 //! actions. Every action is a menu item (Linux tray hosts ignore icon clicks).
 
-use std::sync::Arc;
+use std::time::Duration;
 
 use tauri::image::Image;
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, WindowEvent};
-use tauri_plugin_autostart::ManagerExt as _;
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
 
-use crate::control::Controller;
+use crate::ipc::{UiEvent, View, EVENT};
 use crate::menu::build_menu;
-use crate::model::{action_for, menu_model, tooltip, Action, EngineStatus, Window};
+use crate::model::{action_for, menu_model, tooltip, Action, EngineStatus};
+use crate::services::{self, autostart_enabled, Ctl};
+use crate::window;
 
 /// The tray icon's id.
 pub const TRAY_ID: &str = "main";
@@ -21,18 +22,32 @@ const ICON_RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
 const ICON_ERROR: &[u8] = include_bytes!("../../icons/tray-error.png");
 const ICON_STOPPED: &[u8] = include_bytes!("../../icons/tray-stopped.png");
 
-type Ctl = Arc<Controller>;
+/// How detection of proxy apps is repeated (they start and stop while we run).
+const DETECT_EVERY: Duration = Duration::from_secs(60);
+
+/// What the command line asked for at launch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Launch {
+    /// Started by the login item: stay in the tray.
+    pub hidden: bool,
+    /// `--window <view>`: open the window on this view at start.
+    pub window: Option<View>,
+}
 
 /// Runs the tray app; returns the process exit code.
-pub fn run(controller: Ctl, hidden: bool) -> i32 {
+pub fn run(controller: Ctl, launch: Launch) -> i32 {
     let ctl = controller.clone();
     // Building the app initialises GTK; a failure there must not reach the user as a panic.
     let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         tauri::Builder::default()
             // First, so a second launch exits before doing anything else.
-            .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-                tracing::info!("already running: showing the settings window");
-                open_window(app, Window::Settings);
+            .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+                let view = crate::window_arg(&argv)
+                    .ok()
+                    .flatten()
+                    .unwrap_or(View::Settings);
+                tracing::info!("already running: showing the {} view", view.name());
+                window::open_view(app, view);
             }))
             .plugin(
                 tauri_plugin_autostart::Builder::new()
@@ -40,6 +55,9 @@ pub fn run(controller: Ctl, hidden: bool) -> i32 {
                     .build(),
             )
             .manage(ctl)
+            .manage(crate::logview::LogSession::default())
+            .manage(window::WindowState::default())
+            .invoke_handler(crate::commands::handler())
             .setup(move |app| {
                 let handle = app.handle().clone();
                 if let Err(why) = create_tray(&handle) {
@@ -48,32 +66,37 @@ pub fn run(controller: Ctl, hidden: bool) -> i32 {
                          On Linux install libayatana-appindicator3-1."
                     );
                 }
-                if !hidden {
-                    tracing::debug!("started without {HIDDEN_ARG}: tray only in this version");
+                match launch.window {
+                    Some(view) if !launch.hidden => window::open_view(&handle, view),
+                    _ => {}
                 }
-                let ctl = handle.state::<Ctl>().inner().clone();
+                let ctl = services::controller(&handle);
                 let app = handle.clone();
                 tauri::async_runtime::spawn(async move {
                     ctl.start().await;
                     refresh(&app);
+                    detect_loop(app).await;
                 });
                 // Ctrl-C / SIGTERM: stop the engine gracefully, like Quit.
                 tauri::async_runtime::spawn(async move {
                     mimo2codex::cli::wait_for_signal().await;
                     tracing::info!("signal received: quitting");
-                    handle.state::<Ctl>().inner().clone().stop().await;
+                    services::controller(&handle).stop().await;
                     handle.exit(0);
                 });
                 Ok(())
             })
-            .on_window_event(|window, event| {
-                // Closing a window hides it; the app lives in the tray.
-                if let WindowEvent::CloseRequested { api, .. } = event {
+            .on_window_event(|w, event| match event {
+                // Closing the window hides it (the app lives in the tray); it is destroyed later
+                // if it stays hidden, to give the webview's memory back.
+                WindowEvent::CloseRequested { api, .. } => {
                     api.prevent_close();
-                    if let Err(err) = window.hide() {
-                        tracing::warn!("cannot hide window {}: {err}", window.label());
-                    }
+                    window::hide_and_release_later(w.app_handle(), w.label());
                 }
+                WindowEvent::Destroyed => {
+                    crate::logview::stop(w.app_handle());
+                }
+                _ => {}
             })
             .build(tauri::generate_context!())
     }));
@@ -114,12 +137,8 @@ fn icon_for(status: &EngineStatus) -> Option<Image<'static>> {
     }
 }
 
-fn autostart_enabled(app: &AppHandle) -> bool {
-    app.autolaunch().is_enabled().unwrap_or(false)
-}
-
 fn create_tray(app: &AppHandle) -> Result<(), String> {
-    let ctl = app.state::<Ctl>().inner().clone();
+    let ctl = services::controller(app);
     let state = ctl.tray_state(autostart_enabled(app));
     let menu = build_menu(app, &menu_model(&state)).map_err(|e| e.to_string())?;
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
@@ -143,13 +162,20 @@ fn tray(app: &AppHandle) -> Option<TrayIcon> {
     app.tray_by_id(TRAY_ID)
 }
 
-/// Rebuilds the menu, icon and tooltip from the current state.
+/// Rebuilds the menu, icon and tooltip from the current state, and tells the window.
 pub fn refresh(app: &AppHandle) {
+    let ctl = services::controller(app);
+    let autostart = autostart_enabled(app);
+    if window::is_open(app) {
+        let state = Box::new(crate::view::app_view(&ctl, autostart));
+        if let Err(err) = app.emit(EVENT, UiEvent::State { state }) {
+            tracing::warn!("cannot update the window: {err}");
+        }
+    }
     let Some(tray) = tray(app) else {
         return;
     };
-    let ctl = app.state::<Ctl>().inner().clone();
-    let state = ctl.tray_state(autostart_enabled(app));
+    let state = ctl.tray_state(autostart);
     match build_menu(app, &menu_model(&state)) {
         Ok(menu) => {
             if let Err(err) = tray.set_menu(Some(menu)) {
@@ -166,92 +192,75 @@ pub fn refresh(app: &AppHandle) {
     let _ = tray.set_tooltip(Some(tooltip(&state)));
 }
 
+/// Looks for proxy apps now and then; the menu marks the presets that answer.
+async fn detect_loop(app: AppHandle) {
+    let options = mimo2codex::network::detect::DetectOptions::default();
+    loop {
+        let found = mimo2codex::network::detect::detect(&options).await;
+        let mut presets: Vec<_> = found
+            .candidates
+            .iter()
+            .filter(|c| c.answered_as.is_some())
+            .filter_map(|c| c.preset)
+            .chain(found.apps.iter().filter_map(|a| a.preset))
+            .collect();
+        presets.sort_by_key(|p| p.name());
+        presets.dedup();
+        if services::controller(&app).set_detected(presets) {
+            refresh(&app);
+        }
+        tokio::time::sleep(DETECT_EVERY).await;
+    }
+}
+
 fn on_menu(app: &AppHandle, id: &str) {
     let Some(action) = action_for(id) else {
         return;
     };
     tracing::debug!("tray: {action:?}");
-    let ctl = app.state::<Ctl>().inner().clone();
+    let ctl = services::controller(app);
+    let app = app.clone();
     match action {
         Action::SetRoute(route) => {
-            let Some(handle) = ctl.handle() else {
-                return refresh(app);
-            };
-            let app = app.clone();
             // Resolving `system` runs an OS command: off the main thread.
             tauri::async_runtime::spawn_blocking(move || {
-                if let Err(err) = handle.set_route(route) {
-                    tracing::warn!("{err}");
+                if let Err(err) = services::set_route(&ctl, route) {
+                    tracing::warn!("{}", err.message);
                 }
                 refresh(&app);
             });
         }
         Action::ToggleThinking => {
-            if let Some(handle) = ctl.handle() {
-                let on = !handle.thinking();
-                handle.set_thinking(on);
-                ctl.remember_thinking(on);
-                tracing::info!("thinking turned {}", if on { "on" } else { "off" });
+            let on = !ctl.tray_state(false).thinking;
+            if let Err(err) = services::set_thinking(&ctl, on) {
+                tracing::warn!("{}", err.message);
             }
-            refresh(app);
+            refresh(&app);
         }
         Action::SetProvider(id) => {
-            if let Some(handle) = ctl.handle() {
-                match handle.settings().registry.with_default(&id) {
-                    Ok(registry) => {
-                        handle.set_registry(registry);
-                        ctl.remember_provider(&id);
-                        tracing::info!("default provider is now {id}");
-                    }
-                    Err(err) => tracing::warn!("cannot make {id} the default: {err}"),
-                }
+            if let Err(err) = services::set_default_provider(&ctl, &id) {
+                tracing::warn!("cannot make {id} the default: {}", err.message);
             }
-            refresh(app);
+            refresh(&app);
         }
-        Action::OpenWindow(window) => open_window(app, window),
+        Action::OpenView(view) => window::open_view(&app, view),
         Action::ToggleAutostart => {
-            let launcher = app.autolaunch();
-            let result = if launcher.is_enabled().unwrap_or(false) {
-                launcher.disable()
-            } else {
-                launcher.enable()
-            };
-            if let Err(err) = result {
-                tracing::warn!("cannot change start at login: {err}");
+            if let Err(err) = services::set_autostart(&app, !autostart_enabled(&app)) {
+                tracing::warn!("{}", err.message);
             }
-            refresh(app);
+            refresh(&app);
         }
         Action::Restart => {
-            let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 ctl.restart().await;
                 refresh(&app);
             });
         }
         Action::Quit => {
-            let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 ctl.stop().await;
                 app.exit(0);
             });
         }
-    }
-}
-
-/// Shows (or creates) one of the app's windows. Their pages are placeholders in this version.
-pub fn open_window(app: &AppHandle, window: Window) {
-    if let Some(existing) = app.get_webview_window(window.label()) {
-        let _ = existing.show();
-        let _ = existing.unminimize();
-        let _ = existing.set_focus();
-        return;
-    }
-    let url = WebviewUrl::App(format!("index.html#{}", window.label()).into());
-    if let Err(err) = WebviewWindowBuilder::new(app, window.label(), url)
-        .title(window.title())
-        .inner_size(720.0, 520.0)
-        .build()
-    {
-        tracing::warn!("cannot open the {} window: {err}", window.label());
     }
 }

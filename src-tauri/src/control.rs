@@ -10,7 +10,7 @@ use mimo2codex::cli::{load_env, Cli, CommonArgs};
 use mimo2codex::config::resolve_data_dir;
 use mimo2codex::engine::{self, EngineConfig, EngineError, EngineHandle, RunningEngine};
 use mimo2codex::provider::ProviderRegistry;
-use mimo2codex::upstream::OutboundRoute;
+use mimo2codex::upstream::{OutboundRoute, Preset};
 
 use crate::model::{EngineStatus, ProviderItem, TrayState};
 
@@ -58,31 +58,46 @@ pub fn describe_start_error(err: &EngineError) -> String {
     }
 }
 
-/// Choices made in the tray during this session, kept across "Restart proxy" (which otherwise
-/// re-reads every file, e.g. a key added to `.env`). The outbound route needs none: the engine
-/// saves it to settings.json.
-#[derive(Clone, Debug, Default)]
-struct Overrides {
-    thinking: Option<bool>,
-    provider: Option<String>,
-}
-
 /// What the menu shows about settings when no engine is running: the last configuration read.
 #[derive(Clone, Debug)]
-struct ConfigView {
-    route: OutboundRoute,
-    thinking: bool,
-    registry: Option<Arc<ProviderRegistry>>,
+pub struct ConfigView {
+    pub route: OutboundRoute,
+    pub thinking: bool,
+    pub registry: Option<Arc<ProviderRegistry>>,
+    /// The port the engine listens (or last tried to listen) on.
+    pub port: u16,
+    /// The user's NO_PROXY list.
+    pub no_proxy: String,
+    /// The route's proxy port is not listening, etc.
+    pub route_warning: Option<String>,
+    /// What the route resolved to ("proxy: http://127.0.0.1:7890 (clash preset)"), while running.
+    pub route_line: Option<String>,
+    /// The short form of `route_warning` for the menu: "nothing listens on 127.0.0.1:7890".
+    pub route_alert: Option<String>,
 }
 
 impl ConfigView {
     /// The live settings of a running engine.
-    fn of(handle: &EngineHandle) -> Self {
+    fn of(handle: &EngineHandle, last: Option<&ConfigView>) -> Self {
         let settings = handle.settings();
         ConfigView {
             route: handle.route(),
             thinking: settings.thinking,
             registry: Some(settings.registry.clone()),
+            port: last
+                .map(|c| c.port)
+                .unwrap_or(mimo2codex::engine::DEFAULT_PORT),
+            no_proxy: last.map(|c| c.no_proxy.clone()).unwrap_or_default(),
+            route_alert: handle
+                .route_warning()
+                .map(
+                    |_| match mimo2codex::network::loopback_proxy(settings.upstream.route()) {
+                        Some((_, host, port)) => format!("Nothing listens on {host}:{port}"),
+                        None => "The outbound proxy is not reachable".to_string(),
+                    },
+                ),
+            route_warning: handle.route_warning(),
+            route_line: Some(settings.upstream.route().describe()),
         }
     }
 }
@@ -96,7 +111,8 @@ pub struct Controller {
     handle: Mutex<Option<EngineHandle>>,
     status: Mutex<EngineStatus>,
     last_config: Mutex<Option<ConfigView>>,
-    overrides: Mutex<Overrides>,
+    /// Presets whose proxy app was found by the last detection.
+    detected: Mutex<Vec<Preset>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -111,7 +127,7 @@ impl Controller {
             handle: Mutex::new(None),
             status: Mutex::new(EngineStatus::Stopped),
             last_config: Mutex::new(None),
-            overrides: Mutex::new(Overrides::default()),
+            detected: Mutex::new(Vec::new()),
         }
     }
 
@@ -128,16 +144,6 @@ impl Controller {
         *lock(&self.status) = status;
     }
 
-    /// Remembers a thinking choice made in the tray (kept across restarts).
-    pub fn remember_thinking(&self, on: bool) {
-        lock(&self.overrides).thinking = Some(on);
-    }
-
-    /// Remembers a default-provider choice made in the tray (kept across restarts).
-    pub fn remember_provider(&self, id: &str) {
-        lock(&self.overrides).provider = Some(id.to_string());
-    }
-
     /// Starts the engine with a freshly read configuration, unless one is running. Failures end
     /// up in the status line and the log.
     pub async fn start(&self) {
@@ -149,7 +155,7 @@ impl Controller {
 
     async fn start_locked(&self) -> Option<RunningEngine> {
         self.set_status(EngineStatus::Starting);
-        let mut config = match load_config(&self.data_dir) {
+        let config = match load_config(&self.data_dir) {
             Ok(c) => c,
             Err(err) => {
                 tracing::error!("cannot start the proxy: {err}");
@@ -157,20 +163,15 @@ impl Controller {
                 return None;
             }
         };
-        let overrides = lock(&self.overrides).clone();
-        if let Some(on) = overrides.thinking {
-            config.thinking = on;
-        }
-        if let Some(id) = &overrides.provider {
-            match config.registry.with_default(id) {
-                Ok(r) => config.registry = r,
-                Err(err) => tracing::warn!("provider chosen in the tray is gone: {err}"),
-            }
-        }
         *lock(&self.last_config) = Some(ConfigView {
             route: config.network.route.clone(),
             thinking: config.thinking,
             registry: Some(Arc::new(config.registry.clone())),
+            port: config.port,
+            no_proxy: config.network.no_proxy.clone(),
+            route_warning: None,
+            route_line: None,
+            route_alert: None,
         });
         match engine::start(config).await {
             Ok(running) => {
@@ -197,7 +198,8 @@ impl Controller {
     async fn stop_locked(&self, slot: &mut Option<RunningEngine>) {
         if let Some(handle) = lock(&self.handle).take() {
             // Keep showing the live settings while stopped.
-            *lock(&self.last_config) = Some(ConfigView::of(&handle));
+            let view = ConfigView::of(&handle, lock(&self.last_config).as_ref());
+            *lock(&self.last_config) = Some(view);
         }
         if let Some(running) = slot.take() {
             tracing::info!("stopping the proxy");
@@ -213,13 +215,45 @@ impl Controller {
         *slot = self.start_locked().await;
     }
 
+    /// Presets whose proxy app was found by the last detection.
+    pub fn detected(&self) -> Vec<Preset> {
+        lock(&self.detected).clone()
+    }
+
+    /// Stores a detection result; true when it differs from the last one (the menu needs a rebuild).
+    pub fn set_detected(&self, presets: Vec<Preset>) -> bool {
+        let mut slot = lock(&self.detected);
+        let changed = *slot != presets;
+        *slot = presets;
+        changed
+    }
+
+    /// Changes what the window shows while no engine runs (e.g. a route saved for the next start).
+    pub fn edit_last_config(&self, change: impl FnOnce(&mut ConfigView)) {
+        if let Some(view) = lock(&self.last_config).as_mut() {
+            change(view);
+        }
+    }
+
+    /// The data directory (settings, keys, log).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The running engine's live settings, else the last configuration read.
+    pub fn config_view(&self) -> Option<ConfigView> {
+        let last = lock(&self.last_config).clone();
+        match self.handle() {
+            Some(h) => Some(ConfigView::of(&h, last.as_ref())),
+            None => last,
+        }
+    }
+
     /// What the tray shows now. `autostart` comes from the autostart plugin.
     pub fn tray_state(&self, autostart: bool) -> TrayState {
         let status = self.status();
-        let view = match self.handle() {
-            Some(h) => Some(ConfigView::of(&h)),
-            None => lock(&self.last_config).clone(),
-        };
+        let view = self.config_view();
+        let route_alert = view.as_ref().and_then(|v| v.route_alert.clone());
         let (route, thinking, registry) = match view {
             Some(view) => (view.route, view.thinking, view.registry),
             None => (OutboundRoute::Env, true, None),
@@ -248,6 +282,8 @@ impl Controller {
             providers,
             default_provider,
             autostart,
+            detected: self.detected(),
+            route_alert,
         }
     }
 }
@@ -288,7 +324,8 @@ mod tests {
         );
 
         drop(busy);
-        c.remember_thinking(false);
+        // A choice saved by the tray (settings.json) survives a restart.
+        mimo2codex::settings::Settings::update(&dir, |s| s.thinking = Some(false)).expect("save");
         c.restart().await;
         assert_eq!(
             c.status(),

@@ -117,6 +117,8 @@ mod tests {
             ],
             default_provider: Some("deepseek".into()),
             autostart: true,
+            detected: Vec::new(),
+            route_alert: None,
         }
     }
 

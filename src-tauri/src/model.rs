@@ -4,9 +4,13 @@
 
 use mimo2codex::upstream::{OutboundRoute, Preset};
 
+pub use crate::ipc::View;
+
 /// Item ids (stable strings; Tauri hands them back in menu events).
 pub mod ids {
     pub const STATUS: &str = "status";
+    /// A disabled line under the status when the outbound proxy is not listening.
+    pub const ROUTE_ALERT: &str = "route-alert";
     pub const PROXY_MENU: &str = "proxy";
     pub const PROXY_DIRECT: &str = "proxy:direct";
     pub const PROXY_SYSTEM: &str = "proxy:system";
@@ -99,6 +103,10 @@ pub struct TrayState {
     /// The default provider's id.
     pub default_provider: Option<String>,
     pub autostart: bool,
+    /// Presets whose proxy app answers on its port (or runs): marked in the submenu.
+    pub detected: Vec<Preset>,
+    /// The route will fail before any request is sent: "Nothing listens on 127.0.0.1:7890".
+    pub route_alert: Option<String>,
 }
 
 impl Default for TrayState {
@@ -110,6 +118,8 @@ impl Default for TrayState {
             providers: Vec::new(),
             default_provider: None,
             autostart: false,
+            detected: Vec::new(),
+            route_alert: None,
         }
     }
 }
@@ -202,13 +212,24 @@ pub fn tooltip(state: &TrayState) -> String {
     format!("mimo2codex — {}", status_line(&state.status))
 }
 
+/// Appended to a preset's label when its proxy app is found.
+pub const DETECTED_MARK: &str = "— detected";
+
 /// The whole tray menu for `state`. Settings that need the engine are disabled while it is not
 /// running (they act on the running engine's handle).
 pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
     let live = state.status.is_running();
     let mut proxy_items: Vec<MenuEntry> = proxy_choices()
         .into_iter()
-        .map(|(id, label, route)| check(id, label, live, route == state.route))
+        .map(|(id, label, route)| {
+            let label = match &route {
+                OutboundRoute::Preset(p) if state.detected.contains(p) => {
+                    format!("{label} {DETECTED_MARK}")
+                }
+                _ => label.to_string(),
+            };
+            check(id, &label, live, route == state.route)
+        })
         .collect();
     if !proxy_choices().iter().any(|(_, _, r)| *r == state.route) {
         // Exactly one item is always checked: name the route in effect (masked).
@@ -231,8 +252,11 @@ pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
             )
         })
         .collect();
-    vec![
-        item(ids::STATUS, &status_line(&state.status), false),
+    let mut menu = vec![item(ids::STATUS, &status_line(&state.status), false)];
+    if let Some(alert) = &state.route_alert {
+        menu.push(item(ids::ROUTE_ALERT, &format!("⚠ {alert}"), false));
+    }
+    menu.extend([
         MenuEntry::Separator,
         MenuEntry::Submenu {
             id: ids::PROXY_MENU.into(),
@@ -255,7 +279,8 @@ pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
         check(ids::AUTOSTART, "Start at login", true, state.autostart),
         item(ids::RESTART, "Restart proxy", true),
         item(ids::QUIT, "Quit", true),
-    ]
+    ]);
+    menu
 }
 
 /// What a click on a menu item asks for.
@@ -265,37 +290,10 @@ pub enum Action {
     /// Flip thinking (the new value is the opposite of the engine's current one).
     ToggleThinking,
     SetProvider(String),
-    OpenWindow(Window),
+    OpenView(View),
     ToggleAutostart,
     Restart,
     Quit,
-}
-
-/// The app's windows (placeholders in this version).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Window {
-    Log,
-    Settings,
-    Diagnose,
-}
-
-impl Window {
-    /// The window's label (Tauri's window id) and the UI page it shows (`index.html#<label>`).
-    pub fn label(self) -> &'static str {
-        match self {
-            Window::Log => "log",
-            Window::Settings => "settings",
-            Window::Diagnose => "diagnose",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Window::Log => "mimo2codex — Log",
-            Window::Settings => "mimo2codex — Settings",
-            Window::Diagnose => "mimo2codex — Diagnose network",
-        }
-    }
 }
 
 /// The action for a clicked item id; `None` for ids that do nothing (status line, submenus, the
@@ -309,9 +307,9 @@ pub fn action_for(id: &str) -> Option<Action> {
     }
     match id {
         ids::THINKING => Some(Action::ToggleThinking),
-        ids::OPEN_LOG => Some(Action::OpenWindow(Window::Log)),
-        ids::SETTINGS => Some(Action::OpenWindow(Window::Settings)),
-        ids::DIAGNOSE => Some(Action::OpenWindow(Window::Diagnose)),
+        ids::OPEN_LOG => Some(Action::OpenView(View::Log)),
+        ids::SETTINGS => Some(Action::OpenView(View::Settings)),
+        ids::DIAGNOSE => Some(Action::OpenView(View::Diagnose)),
         ids::AUTOSTART => Some(Action::ToggleAutostart),
         ids::RESTART => Some(Action::Restart),
         ids::QUIT => Some(Action::Quit),
@@ -342,6 +340,8 @@ mod tests {
             ],
             default_provider: Some("mimo".into()),
             autostart: false,
+            detected: Vec::new(),
+            route_alert: None,
         }
     }
 
@@ -541,17 +541,14 @@ mod tests {
         );
         assert_eq!(action_for("provider:"), None);
         assert_eq!(action_for(ids::THINKING), Some(Action::ToggleThinking));
-        assert_eq!(
-            action_for(ids::OPEN_LOG),
-            Some(Action::OpenWindow(Window::Log))
-        );
+        assert_eq!(action_for(ids::OPEN_LOG), Some(Action::OpenView(View::Log)));
         assert_eq!(
             action_for(ids::SETTINGS),
-            Some(Action::OpenWindow(Window::Settings))
+            Some(Action::OpenView(View::Settings))
         );
         assert_eq!(
             action_for(ids::DIAGNOSE),
-            Some(Action::OpenWindow(Window::Diagnose))
+            Some(Action::OpenView(View::Diagnose))
         );
         assert_eq!(action_for(ids::AUTOSTART), Some(Action::ToggleAutostart));
         assert_eq!(action_for(ids::RESTART), Some(Action::Restart));
@@ -581,5 +578,47 @@ mod tests {
             }
         }
         walk(&menu_model(&running()));
+    }
+
+    #[test]
+    fn detected_proxy_apps_are_marked_and_still_choosable() {
+        let mut state = running();
+        state.detected = vec![Preset::ClashVerge];
+        let menu = menu_model(&state);
+        let Some(MenuEntry::Submenu { items, .. }) =
+            menu.iter().find(|e| e.id() == Some(ids::PROXY_MENU))
+        else {
+            panic!("no proxy submenu")
+        };
+        let label = |id: &str| {
+            items
+                .iter()
+                .find(|e| e.id() == Some(id))
+                .and_then(|e| e.label())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            label(ids::PROXY_CLASH_VERGE).as_deref(),
+            Some("Clash Verge (7897) — detected")
+        );
+        assert_eq!(label(ids::PROXY_CLASH).as_deref(), Some("Clash (7890)"));
+        assert_eq!(
+            action_for(ids::PROXY_CLASH_VERGE),
+            Some(Action::SetRoute(OutboundRoute::Preset(Preset::ClashVerge)))
+        );
+    }
+
+    #[test]
+    fn a_dead_proxy_port_shows_under_the_status_line() {
+        let quiet = menu_model(&running());
+        assert!(quiet.iter().all(|e| e.id() != Some(ids::ROUTE_ALERT)));
+        let state = TrayState {
+            route_alert: Some("Nothing listens on 127.0.0.1:7890".into()),
+            ..running()
+        };
+        let menu = menu_model(&state);
+        assert_eq!(menu[1].id(), Some(ids::ROUTE_ALERT));
+        assert_eq!(menu[1].label(), Some("⚠ Nothing listens on 127.0.0.1:7890"));
+        assert_eq!(action_for(ids::ROUTE_ALERT), None);
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::{load_env_and_registry, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{effective_port, load_inputs_or_exit, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
 use crate::codex_config::{
     self, catalog_models, engine_base_url, resolve_codex_home, resolve_model, CodexConfigError,
     CodexPaths, DisableOutcome, EnableOptions,
@@ -66,18 +66,19 @@ fn fail(err: &CodexConfigError) -> i32 {
 }
 
 fn enable(paths: &CodexPaths, common: &CommonArgs, model: Option<&str>) -> i32 {
-    let (_, registry) = match load_env_and_registry(common, &paths.data_dir) {
-        Ok(loaded) => loaded,
+    let inputs = match load_inputs_or_exit(common, &paths.data_dir) {
+        Ok(inputs) => inputs,
         Err(code) => return code,
     };
-    let model = match resolve_model(&registry, model) {
+    let registry = &inputs.registry;
+    let model = match resolve_model(registry, model) {
         Ok(m) => m,
         Err(err) => return fail(&err),
     };
     let opts = EnableOptions {
-        catalog: catalog_models(&registry, &model),
+        catalog: catalog_models(registry, &model),
         model,
-        base_url: engine_base_url(&common.host, common.port),
+        base_url: engine_base_url(&common.host, inputs.effective.port.value),
     };
     match codex_config::enable(paths, &opts) {
         Ok(report) => {
@@ -143,7 +144,8 @@ fn disable(paths: &CodexPaths) -> i32 {
 }
 
 fn status(paths: &CodexPaths, common: &CommonArgs) -> i32 {
-    match codex_config::status(paths, &engine_base_url(&common.host, common.port)) {
+    let port = effective_port(common, &paths.data_dir).value;
+    match codex_config::status(paths, &engine_base_url(&common.host, port)) {
         Ok(report) => {
             print!("{report}");
             if report.enabled {

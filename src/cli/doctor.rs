@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::{load_env_and_registry, new_runtime, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{load_inputs, new_runtime, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
 use crate::codex_config::{resolve_codex_home, CodexPaths};
 use crate::config::env_flag;
 use crate::doctor::{run_doctor, Check, CheckStatus, DoctorContext, DoctorReport};
@@ -52,14 +52,24 @@ fn summary(report: &DoctorReport) -> serde_json::Value {
     })
 }
 
+/// What the doctor checks, from the configuration `serve` would run with (flags and variables,
+/// `.env`, settings.json, providers.json) — for `doctor` and the desktop's per-provider "Test"
+/// ([`crate::doctor::test_provider`]). The error says what is wrong with the configuration.
+pub fn context(common: &CommonArgs, data_dir: &Path) -> Result<DoctorContext, String> {
+    let inputs = load_inputs(common, data_dir)?;
+    let network = crate::settings::network_config(common, &inputs.env, &inputs.settings)
+        .map_err(|e| e.to_string())?;
+    let mut ctx = DoctorContext::new(inputs.registry, network);
+    ctx.no_proxy_from_env = env_flag(&inputs.env, "MIMO2CODEX_NO_PROXY_FROM_ENV");
+    ctx.host = common.host.clone();
+    ctx.port = inputs.effective.port.value;
+    Ok(ctx)
+}
+
 /// Runs the checks; exit 0 when none failed, 1 when one did, 2 for bad configuration.
 pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
-    let (env, registry) = match load_env_and_registry(common, data_dir) {
-        Ok(loaded) => loaded,
-        Err(code) => return code,
-    };
-    let network = match crate::settings::network_config(common, &env, data_dir) {
-        Ok(n) => n,
+    let mut ctx = match context(common, data_dir) {
+        Ok(ctx) => ctx,
         Err(err) => {
             eprintln!("error: {err}");
             return EXIT_CONFIG;
@@ -70,10 +80,6 @@ pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
         return EXIT_CONFIG;
     }
     let connect_timeout = Duration::from_secs_f64(args.connect_timeout.min(60.0));
-    let mut ctx = DoctorContext::new(registry, network);
-    ctx.no_proxy_from_env = env_flag(&env, "MIMO2CODEX_NO_PROXY_FROM_ENV");
-    ctx.host = common.host.clone();
-    ctx.port = common.port;
     ctx.codex = Some(CodexPaths::new(
         resolve_codex_home(args.codex_home.as_deref()),
         data_dir,

@@ -12,9 +12,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{env_flag, resolve_data_dir};
-use crate::engine::{self, EngineConfig, DEFAULT_PORT};
+use crate::engine::{self, EngineConfig};
 use crate::provider::env_file::{merged_env, process_env, read_env_file};
 use crate::provider::registry::{ProviderRegistry, ProviderSources};
+use crate::settings::effective::{apply_settings_provider, Effective, Origin};
+use crate::settings::Settings;
 
 /// Exit codes: 0 ok, 1 runtime failure (port busy…), 2 bad flags or configuration.
 pub const EXIT_RUNTIME: i32 = 1;
@@ -45,16 +47,18 @@ pub struct CommonArgs {
         default_value = "127.0.0.1"
     )]
     pub host: String,
-    /// Port to listen on.
-    #[arg(long, global = true, env = "MIMO2CODEX_PORT", default_value_t = DEFAULT_PORT)]
-    pub port: u16,
+    /// Port to listen on [default: settings.json's port, else 8788].
+    // No clap default: an explicit value must be told from none (settings.json fills the gap).
+    #[arg(long, global = true, env = "MIMO2CODEX_PORT")]
+    pub port: Option<u16>,
     /// Where settings, keys (.env), providers.json and the log live [default: ~/.mimo2codex].
     #[arg(long, global = true, env = "MIMO2CODEX_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Default provider (mimo, deepseek, kimi, glm, qwen, minimax, sensenova, generic, or a providers.json id).
+    /// Default provider (mimo, deepseek, kimi, glm, qwen, minimax, sensenova, generic, or a providers.json id)
+    /// [default: settings.json's, else the first configured].
     #[arg(long, global = true, env = "MIMO2CODEX_DEFAULT_PROVIDER")]
     pub provider: Option<String>,
-    /// Turn thinking (reasoning) off for every provider.
+    /// Turn thinking (reasoning) off for every provider [default: settings.json, else on].
     #[arg(
         long,
         global = true,
@@ -138,20 +142,67 @@ pub fn load_env(data_dir: &std::path::Path) -> Result<HashMap<String, String>, S
     Ok(merged_env(process_env(), file))
 }
 
-/// [`load_env`] and [`load_registry`] for a command: on failure, prints why and gives the exit code.
-fn load_env_and_registry(
+/// settings.json; a problem reading it is a warning (defaults apply), never a failure.
+pub fn load_settings(data_dir: &std::path::Path) -> Settings {
+    let loaded = Settings::load(data_dir);
+    // Settings::load already logged it; before logging starts, say it on stderr.
+    if let Some(warning) = &loaded.warning {
+        if !tracing::dispatcher::has_been_set() {
+            eprintln!("warning: {warning}");
+        }
+    }
+    loaded.settings
+}
+
+/// A warning through the log when it is set up, else on stderr (commands that do not log).
+fn warn(message: &str) {
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!("{message}");
+    } else {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// What every command reads: the environment, settings.json, the providers, and the values that
+/// come from flags, variables or settings.json.
+pub struct Inputs {
+    /// The process environment over `<data dir>/.env`.
+    pub env: HashMap<String, String>,
+    pub settings: Settings,
+    pub effective: Effective,
+    pub registry: ProviderRegistry,
+}
+
+/// Loads [`Inputs`]; the error says what is wrong (bad `.env`, providers.json, unknown provider).
+pub fn load_inputs(common: &CommonArgs, data_dir: &std::path::Path) -> Result<Inputs, String> {
+    let env = load_env(data_dir)?;
+    let settings = load_settings(data_dir);
+    let effective = Effective::resolve(common, &env, &settings);
+    let registry = load_registry(data_dir, &env, &effective)?;
+    Ok(Inputs {
+        env,
+        settings,
+        effective,
+        registry,
+    })
+}
+
+/// The port this configuration listens on and where it came from, without reading the providers
+/// (`codex status`, the desktop's Settings window). Only the real environment can set the port.
+pub fn effective_port(
     common: &CommonArgs,
     data_dir: &std::path::Path,
-) -> Result<(HashMap<String, String>, ProviderRegistry), i32> {
-    load_env(data_dir)
-        .and_then(|env| {
-            let registry = load_registry(common, data_dir, &env)?;
-            Ok((env, registry))
-        })
-        .map_err(|err| {
-            eprintln!("error: {err}");
-            EXIT_CONFIG
-        })
+) -> crate::settings::effective::Sourced<u16> {
+    let process: HashMap<String, String> = process_env().collect();
+    Effective::resolve(common, &process, &load_settings(data_dir)).port
+}
+
+/// [`load_inputs`] for a command: on failure, prints why and gives the exit code.
+fn load_inputs_or_exit(common: &CommonArgs, data_dir: &std::path::Path) -> Result<Inputs, i32> {
+    load_inputs(common, data_dir).map_err(|err| {
+        eprintln!("error: {err}");
+        EXIT_CONFIG
+    })
 }
 
 /// The multi-threaded runtime a command runs on; on failure, prints why and gives the exit code.
@@ -165,26 +216,35 @@ fn new_runtime() -> Result<tokio::runtime::Runtime, i32> {
         })
 }
 
-/// The provider registry from env, `.env` and `providers.json`.
+/// The provider registry from env, `.env` and `providers.json`, with the default provider of
+/// `effective`: one named by a flag or variable must exist (else an error, as always); one from
+/// settings.json is used only if it is configured (else a warning and the registry's own default).
 pub fn load_registry(
-    common: &CommonArgs,
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
+    effective: &Effective,
 ) -> Result<ProviderRegistry, String> {
+    let wanted = &effective.default_provider;
+    let explicit = wanted
+        .origin
+        .overrides_settings()
+        .then(|| wanted.value.clone())
+        .flatten();
     // `env` is already the process env over `.env`; reading it again through from_data_dir keeps
     // one rule for MIMO2CODEX_PROVIDERS_FILE and providers.json.
-    let sources = ProviderSources::from_data_dir(
-        data_dir,
-        env.clone().into_iter(),
-        // The flag or real env var first, then the .env file's value.
-        common
-            .provider
-            .clone()
-            .or_else(|| env.get("MIMO2CODEX_DEFAULT_PROVIDER").cloned())
-            .filter(|p| !p.trim().is_empty()),
-    )
-    .map_err(|e| e.to_string())?;
-    ProviderRegistry::load(&sources).map_err(|e| e.to_string())
+    let sources = ProviderSources::from_data_dir(data_dir, env.clone().into_iter(), explicit)
+        .map_err(|e| e.to_string())?;
+    let registry = ProviderRegistry::load(&sources).map_err(|e| e.to_string())?;
+    match (&wanted.value, wanted.origin) {
+        (Some(id), Origin::Settings) => {
+            let (registry, warning) = apply_settings_provider(registry, id);
+            if let Some(w) = warning {
+                warn(&w);
+            }
+            Ok(registry)
+        }
+        _ => Ok(registry),
+    }
 }
 
 fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
@@ -236,21 +296,24 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
 }
 
 /// The engine's configuration from flags, the environment (`env`: process over `.env`), the data
-/// dir's files and settings — shared by `serve` and the desktop app.
+/// dir's files and settings — shared by `serve` and the desktop app. A flag or variable wins over
+/// settings.json, which wins over the default ([`Effective`]).
 pub fn engine_config(
     common: &CommonArgs,
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
 ) -> Result<EngineConfig, String> {
-    let registry = load_registry(common, data_dir, env)?;
+    let settings = load_settings(data_dir);
+    let effective = Effective::resolve(common, env, &settings);
+    let registry = load_registry(data_dir, env, &effective)?;
     let network =
-        crate::settings::network_config(common, env, data_dir).map_err(|e| e.to_string())?;
+        crate::settings::network_config(common, env, &settings).map_err(|e| e.to_string())?;
     Ok(EngineConfig {
         host: common.host.clone(),
-        port: common.port,
+        port: effective.port.value,
         data_dir: data_dir.to_path_buf(),
         registry,
-        thinking: !(common.disable_thinking || env_flag(env, "MIMO2CODEX_DISABLE_THINKING")),
+        thinking: effective.thinking.value,
         body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
         no_proxy_from_env: env_flag(env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
         network,

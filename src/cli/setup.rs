@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{load_env_and_registry, CommonArgs, EXIT_RUNTIME};
+use super::{load_inputs_or_exit, CommonArgs, EXIT_RUNTIME};
 use crate::provider::env_file::env_template;
 
 /// Creates the data dir and a commented `.env` (mode 0600) unless one exists.
@@ -48,16 +48,16 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Prints the Codex `config.toml` snippet for this engine's host and port.
 pub fn print_config(common: &CommonArgs, data_dir: &Path) -> i32 {
-    let (_, registry) = match load_env_and_registry(common, data_dir) {
-        Ok(loaded) => loaded,
+    let inputs = match load_inputs_or_exit(common, data_dir) {
+        Ok(inputs) => inputs,
         Err(code) => return code,
     };
     print!(
         "{}",
         codex_snippet(
             &common.host,
-            common.port,
-            &registry.default_provider().default_model
+            inputs.effective.port.value,
+            &inputs.registry.default_provider().default_model
         )
     );
     0

@@ -172,57 +172,10 @@ pub async fn run_doctor(ctx: &DoctorContext, mut progress: impl FnMut(&Check)) -
     emit(local::engine_port(ctx).await, &mut report);
     emit(local::codex_config(ctx).await, &mut report);
 
-    // The route and the client, exactly as the engine builds them.
-    let route_ctx = RouteContext {
-        env: ctx.env.clone(),
-        no_proxy_from_env: ctx.no_proxy_from_env,
-        no_proxy: ctx.network.no_proxy.clone(),
-    };
-    let choice = ctx.network.route.clone();
-    let route = {
-        let choice = choice.clone();
-        tokio::task::spawn_blocking(move || {
-            choice.resolve(&route_ctx, || {
-                crate::upstream::system::read_system_proxy(&route_ctx.env)
-            })
-        })
-        .await
-        .unwrap_or(ProxyRoute::Direct)
-    };
-    let ca = ctx
-        .network
-        .ca_file
-        .as_ref()
-        .map(|(path, from)| ExtraCa::load(path, from));
-    let (status, detail, fix) = match &ca {
-        None => (CheckStatus::Pass, "OS trust store (no extra CA file)".to_string(), ""),
-        Some(Ok(ca)) => (CheckStatus::Pass, ca.describe(), ""),
-        Some(Err(err)) => (
-            CheckStatus::Fail,
-            err.to_string(),
-            "Point --ca-file (or the variable named) at a PEM file with -----BEGIN CERTIFICATE----- blocks",
-        ),
-    };
-    emit(
-        Check::new("tls.ca", "Trusted certificates", status, detail).with_fix(fix),
-        &mut report,
-    );
-    let extra_ca = ca.and_then(Result::ok);
-    let upstream = Upstream::new(UpstreamConfig {
-        choice,
-        extra_ca,
-        connect_timeout: ctx.connect_timeout,
-        ..UpstreamConfig::new(route.clone())
-    });
-    let (status, fix) = match (&upstream, route.hint()) {
-        (Err(err), _) => (CheckStatus::Fail, err.to_string()),
-        (Ok(_), Some(hint)) => (CheckStatus::Warn, hint.to_string()),
-        (Ok(_), None) => (CheckStatus::Pass, String::new()),
-    };
-    emit(
-        Check::new("route", "Outbound route", status, route.describe()).with_fix(fix),
-        &mut report,
-    );
+    let outbound = Outbound::build(ctx).await;
+    emit(outbound.ca_check.clone(), &mut report);
+    emit(outbound.route_check.clone(), &mut report);
+    let route = outbound.route.clone();
 
     let detection = match &ctx.detect {
         Some(options) => Some(crate::network::detect::detect(options).await),
@@ -236,10 +189,7 @@ pub async fn run_doctor(ctx: &DoctorContext, mut progress: impl FnMut(&Check)) -
         &mut report,
     );
 
-    let client = match upstream.as_ref().map(|u| u.diagnostic_client()) {
-        Ok(Ok(client)) => Some(client),
-        _ => None,
-    };
+    let client = outbound.client();
     let route = Arc::new(route);
     let mut pending: FuturesUnordered<_> = ctx
         .registry
@@ -265,6 +215,118 @@ pub async fn run_doctor(ctx: &DoctorContext, mut progress: impl FnMut(&Check)) -
     report
 }
 
+/// Why [`test_provider`] could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DoctorError {
+    #[error("unknown provider '{id}'; configured providers: {known}")]
+    UnknownProvider { id: String, known: String },
+}
+
+/// The checks of one provider (DNS, connect or tunnel, TLS + key), with the route and client
+/// [`run_doctor`] uses — the desktop's "Test" button. The `tls.ca` and `route` checks come first
+/// when they did not pass: they explain the provider's failures.
+pub async fn test_provider(
+    ctx: &DoctorContext,
+    provider_id: &str,
+) -> Result<Vec<Check>, DoctorError> {
+    let Some(p) = ctx.registry.get(provider_id.trim()) else {
+        let known: Vec<&str> = ctx
+            .registry
+            .providers()
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        return Err(DoctorError::UnknownProvider {
+            id: provider_id.to_string(),
+            known: known.join(", "),
+        });
+    };
+    let outbound = Outbound::build(ctx).await;
+    let client = outbound.client();
+    let mut checks: Vec<Check> = [outbound.ca_check, outbound.route_check]
+        .into_iter()
+        .filter(|c| c.status != CheckStatus::Pass)
+        .collect();
+    checks.extend(provider::checks(ctx, p, &outbound.route, client.as_ref()).await);
+    Ok(checks)
+}
+
+/// The route and the outbound client, exactly as the engine builds them, with the checks saying how
+/// building them went.
+struct Outbound {
+    route: ProxyRoute,
+    upstream: Result<Upstream, String>,
+    /// `tls.ca`: the extra CA file, if any.
+    ca_check: Check,
+    /// `route`: the outbound route, and a hint when it is likely wrong.
+    route_check: Check,
+}
+
+impl Outbound {
+    async fn build(ctx: &DoctorContext) -> Outbound {
+        let route_ctx = RouteContext {
+            env: ctx.env.clone(),
+            no_proxy_from_env: ctx.no_proxy_from_env,
+            no_proxy: ctx.network.no_proxy.clone(),
+        };
+        let choice = ctx.network.route.clone();
+        let route = {
+            let choice = choice.clone();
+            // Reading the OS proxy settings runs a short command.
+            tokio::task::spawn_blocking(move || {
+                choice.resolve(&route_ctx, || {
+                    crate::upstream::system::read_system_proxy(&route_ctx.env)
+                })
+            })
+            .await
+            .unwrap_or(ProxyRoute::Direct)
+        };
+        let ca = ctx
+            .network
+            .ca_file
+            .as_ref()
+            .map(|(path, from)| ExtraCa::load(path, from));
+        let (status, detail, fix) = match &ca {
+            None => (CheckStatus::Pass, "OS trust store (no extra CA file)".to_string(), ""),
+            Some(Ok(ca)) => (CheckStatus::Pass, ca.describe(), ""),
+            Some(Err(err)) => (
+                CheckStatus::Fail,
+                err.to_string(),
+                "Point --ca-file (or the variable named) at a PEM file with -----BEGIN CERTIFICATE----- blocks",
+            ),
+        };
+        let ca_check = Check::new("tls.ca", "Trusted certificates", status, detail).with_fix(fix);
+        let upstream = Upstream::new(UpstreamConfig {
+            choice,
+            extra_ca: ca.and_then(Result::ok),
+            connect_timeout: ctx.connect_timeout,
+            ..UpstreamConfig::new(route.clone())
+        })
+        .map_err(|e| e.to_string());
+        let (status, fix) = match (&upstream, route.hint()) {
+            (Err(err), _) => (CheckStatus::Fail, err.clone()),
+            (Ok(_), Some(hint)) => (CheckStatus::Warn, hint.to_string()),
+            (Ok(_), None) => (CheckStatus::Pass, String::new()),
+        };
+        let route_check =
+            Check::new("route", "Outbound route", status, route.describe()).with_fix(fix);
+        Outbound {
+            route,
+            upstream,
+            ca_check,
+            route_check,
+        }
+    }
+
+    /// The client the provider checks use; `None` when it could not be built (see `route`).
+    fn client(&self) -> Option<reqwest::Client> {
+        match self.upstream.as_ref().map(|u| u.diagnostic_client()) {
+            Ok(Ok(client)) => Some(client),
+            _ => None,
+        }
+    }
+}
+
 fn push(report: &mut DoctorReport, progress: &mut impl FnMut(&Check), check: Check) {
     progress(&check);
     report.checks.push(check);
@@ -288,5 +350,102 @@ mod tests {
         assert!(!report.ok());
         assert_eq!(report.count(CheckStatus::Warn), 1);
         assert_eq!(CheckStatus::Fail.symbol(), "✗");
+    }
+
+    const GOOD_KEY: &str = "sk-good-0123456789";
+
+    /// A `/v1/models` server on loopback: 200 for [`GOOD_KEY`], else 401 with a vendor message.
+    async fn models_server() -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tcp.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let good = String::from_utf8_lossy(&head).contains(GOOD_KEY);
+                    let (status, body) = if good {
+                        ("200 OK", r#"{"object":"list","data":[]}"#)
+                    } else {
+                        ("401 Unauthorized", r#"{"error":{"message":"bad key"}}"#)
+                    };
+                    let reply = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tcp.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn test_provider_checks_one_provider_and_names_unknown_ids() {
+        use crate::provider::ProviderProfile;
+        use crate::secret::Secret;
+        let addr = models_server().await;
+        let profile = |id: &str, key: &str| ProviderProfile {
+            id: id.into(),
+            base_url: format!("http://{addr}/v1"),
+            api_key: Some(Secret::new(key)),
+            key_env: vec![format!("{}_KEY", id.to_ascii_uppercase())],
+            default_model: "m".into(),
+            ..ProviderProfile::default()
+        };
+        let registry = ProviderRegistry::from_profiles(
+            vec![profile("good", GOOD_KEY), profile("bad", "sk-wrong-000000")],
+            "good",
+        )
+        .expect("registry");
+        let network = NetworkConfig {
+            route: crate::upstream::OutboundRoute::Direct,
+            ..NetworkConfig::default()
+        };
+        let mut ctx = DoctorContext::new(registry, network);
+        ctx.detect = None;
+
+        let checks = test_provider(&ctx, "good").await.expect("known id");
+        let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "provider.good.dns",
+                "provider.good.connect",
+                "provider.good.tls"
+            ]
+        );
+        assert!(
+            checks.iter().all(|c| c.status == CheckStatus::Pass),
+            "{checks:#?}"
+        );
+        assert!(
+            checks[2].detail.contains("GOOD_KEY is accepted"),
+            "{checks:#?}"
+        );
+
+        let checks = test_provider(&ctx, "bad").await.expect("known id");
+        let tls = checks.last().expect("tls check");
+        assert_eq!(
+            (tls.id.as_str(), tls.status),
+            ("provider.bad.tls", CheckStatus::Fail)
+        );
+        assert_eq!(tls.code.as_deref(), Some("HTTP_401"));
+        assert!(!format!("{checks:?}").contains("sk-wrong"));
+
+        let err = test_provider(&ctx, "nope").await.expect_err("unknown id");
+        assert_eq!(
+            err.to_string(),
+            "unknown provider 'nope'; configured providers: good, bad"
+        );
     }
 }

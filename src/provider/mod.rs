@@ -4,9 +4,11 @@
 //! asks which vendor it is talking to.
 
 pub mod builtin;
+pub mod env_edit;
 pub mod env_file;
 pub mod features;
 pub mod from_env;
+pub mod key_status;
 pub mod load;
 pub mod providers_json;
 pub mod registry;

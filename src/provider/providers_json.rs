@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::builtin::builtin_profile;
+use super::env_edit::is_env_name;
 use super::features::apply_features;
 use super::from_env::{ensure_model, is_http_url, normalize_base_url};
 use super::registry::ProviderConfigError;
@@ -353,14 +354,6 @@ impl EntryCx<'_> {
         }
         Ok(info)
     }
-}
-
-/// `FOO_API_KEY`-style: letters, digits and `_`, not starting with a digit.
-fn is_env_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]

@@ -40,6 +40,12 @@ pub enum ProviderConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("unknown provider '{id}' (from {origin}); configured providers: {known}")]
     UnknownDefault {
         id: String,
