@@ -1,36 +1,28 @@
 //! The tray end to end on Linux: the real app binary on its own X display (Xvfb) and its own D-Bus
 //! session bus, driven through the menu libayatana exports on that bus (`com.canonical.dbusmenu`, read
 //! with `GetLayout`, clicked with `Event <id> clicked`), with a temporary HOME, data directory and port.
+//! The harness (display, bus, app process, menu) is in `support/` (shared with `window_e2e.rs`).
 //!
-//! Each run owns its display (`Xvfb -displayfd` picks a free number atomically, unlike `xvfb-run -a`)
-//! and its bus (`dbus-daemon --session --print-address`), so runs in parallel do not meet: the
-//! single-instance lock is a name on the bus. The test talks to the bus with `gdbus` (libglib2.0-bin),
-//! no D-Bus crate. Without Xvfb, dbus-daemon or gdbus it fails on CI (`CI` set) and skips elsewhere.
-//!
-//! Menu item ids change whenever the app rebuilds its menu (after every click), so items are looked up
-//! by label in a freshly read layout each time.
+//! Without Xvfb, dbus-daemon or gdbus it skips with a printed reason, or fails when
+//! MIMO2CODEX_REQUIRE_DESKTOP_E2E (or CI) is set, as .ci/run does.
 #![cfg(target_os = "linux")]
 
-#[path = "tray_e2e/gvariant.rs"]
-mod gvariant;
-#[path = "tray_e2e/session.rs"]
-mod session;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use gvariant::MenuItem;
 use serde_json::Value;
-use session::{free_port, port_is_free, wait_for, Session, WAIT};
+use support::{port_is_free, wait_for, MenuItem, Options, Session, WAIT};
 
 #[test]
 fn tray_menu_drives_the_app_end_to_end() {
-    if !session::tools_present() {
+    if !support::tools_present(false) {
         return;
     }
     let t0 = Instant::now();
-    let s = Session::start(free_port());
+    let s = Session::tray(Options::new());
     let port = s.port;
 
     // 1. The app's menu appears on the bus.
@@ -140,7 +132,7 @@ fn tray_menu_drives_the_app_end_to_end() {
 
     // 7. Quit: exit code 0 within seconds, port released.
     s.click(&menu, "Quit");
-    let status = s.wait_exit(WAIT);
+    let status = s.wait_exit(WAIT).expect("the app is our child");
     assert!(status.success(), "Quit: {status}");
     assert!(
         wait_for(WAIT, || port_is_free(port).then_some(())).is_some(),
