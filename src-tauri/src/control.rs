@@ -113,6 +113,8 @@ pub struct Controller {
     last_config: Mutex<Option<ConfigView>>,
     /// Presets whose proxy app was found by the last detection.
     detected: Mutex<Vec<Preset>>,
+    /// settings.json was unreadable or corrupt at the last start (it was set aside).
+    settings_warning: Mutex<Option<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -128,6 +130,7 @@ impl Controller {
             status: Mutex::new(EngineStatus::Stopped),
             last_config: Mutex::new(None),
             detected: Mutex::new(Vec::new()),
+            settings_warning: Mutex::new(None),
         }
     }
 
@@ -155,6 +158,11 @@ impl Controller {
 
     async fn start_locked(&self) -> Option<RunningEngine> {
         self.set_status(EngineStatus::Starting);
+        // Read first so a corrupt file's warning (the file is set aside) reaches the window.
+        let settings = mimo2codex::settings::Settings::load(&self.data_dir);
+        if settings.warning.is_some() {
+            *lock(&self.settings_warning) = settings.warning;
+        }
         let config = match load_config(&self.data_dir) {
             Ok(c) => c,
             Err(err) => {
@@ -213,6 +221,11 @@ impl Controller {
         let mut slot = self.slot.lock().await;
         self.stop_locked(&mut slot).await;
         *slot = self.start_locked().await;
+    }
+
+    /// Why settings.json was set aside at a start, if it was.
+    pub fn settings_warning(&self) -> Option<String> {
+        lock(&self.settings_warning).clone()
     }
 
     /// Presets whose proxy app was found by the last detection.

@@ -106,7 +106,7 @@ pub fn providers_view(
 pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
     let config = ctl.config_view();
     let registry = config.as_ref().and_then(|c| c.registry.clone());
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = ctl.settings_warning().into_iter().collect();
     if let Some(w) = config.as_ref().and_then(|c| c.route_warning.clone()) {
         warnings.push(w);
     }

@@ -138,9 +138,13 @@ function render(next: AppView | undefined): void {
   setValue(byId<HTMLInputElement>("port"), String(next.port.value));
   byId<HTMLInputElement>("port").disabled = !next.port.editable;
   byId<HTMLButtonElement>("port-apply").disabled = !next.port.editable;
-  byId("port-note").textContent = next.port.editable
-    ? `Codex's base_url follows this port (${next.port.source}).`
-    : `Set by ${next.port.source}; change it there.`;
+  const busy = next.status.state === "error" && next.status.message.includes(" in use");
+  byId("port-note").textContent = !next.port.editable
+    ? `Set by ${next.port.source}; change it there.`
+    : busy
+      ? `${next.status.state === "error" ? next.status.message : ""}. Pick another port and click "Apply and restart" (Codex's base_url follows it: point Codex here again below).`
+      : `Codex's base_url follows this port (${next.port.source}).`;
+  byId("port-note").classList.toggle("warning", busy);
 
   renderRoute(next);
   byId<HTMLInputElement>("thinking").checked = next.thinking;
