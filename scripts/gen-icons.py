@@ -5,7 +5,8 @@
 
 App icon: a rounded indigo square with two white arrows (one request in, one answer out).
 Tray icons: the same arrows on a transparent background with a status dot: green = running,
-red = error, grey = stopped. The PNGs are committed; rerun only to change the design, then refresh
+red = error, grey = stopped. macOS template images (tray-template*.png): the arrows alone in black
+on transparent, plus a dot for the error state, for `TrayIconBuilder::icon_as_template(true)`. The PNGs are committed; rerun only to change the design, then refresh
 the bundle formats from icon.png with the official CLI (prebuilt, from npm):
 
     npx -y @tauri-apps/cli@2 icon icons/icon.png -o /tmp/m2c-icons
@@ -117,6 +118,27 @@ def tray_pixel(dot):
     return pixel
 
 
+BLACK = (0.0, 0.0, 0.0)
+
+
+def template_pixel(error):
+    """macOS menu bar template image: black on transparent (macOS recolours it for light and dark
+    menu bars, so only the alpha counts). The arrows fill the square; the error variant adds a
+    dot bottom-right, cut out of the arrows by a transparent ring."""
+
+    def pixel(u, v):
+        d = math.hypot(u - 0.8, v - 0.8)
+        if error and d <= 0.17:
+            return BLACK + (1.0,)
+        if error and d <= 0.24:
+            return (0, 0, 0, 0)
+        if arrows(u, v, 1.45):
+            return BLACK + (1.0,)
+        return (0, 0, 0, 0)
+
+    return pixel
+
+
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "icons")
     os.makedirs(root, exist_ok=True)
@@ -128,6 +150,9 @@ def main():
         ("tray-stopped.png", (0.55, 0.55, 0.55)),
     ]:
         png(os.path.join(root, name), 64, tray_pixel(dot))
+    # 44 px = the 22 pt menu bar height at 2x; macOS scales it down on 1x screens.
+    png(os.path.join(root, "tray-template.png"), 44, template_pixel(False))
+    png(os.path.join(root, "tray-template-error.png"), 44, template_pixel(True))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,13 @@ pub const HIDDEN_ARG: &str = "--hidden";
 const ICON_RUNNING: &[u8] = include_bytes!("../../icons/tray-running.png");
 const ICON_ERROR: &[u8] = include_bytes!("../../icons/tray-error.png");
 const ICON_STOPPED: &[u8] = include_bytes!("../../icons/tray-stopped.png");
+/// macOS menu bar template images: black on transparent, recoloured by the system.
+#[cfg(target_os = "macos")]
+const TEMPLATE: &[u8] = include_bytes!("../../icons/tray-template.png");
+#[cfg(target_os = "macos")]
+const TEMPLATE_ERROR: &[u8] = include_bytes!("../../icons/tray-template-error.png");
+/// Whether tray icons are template images (macOS) or coloured (Linux, Windows).
+const AS_TEMPLATE: bool = cfg!(target_os = "macos");
 
 /// How detection of proxy apps is repeated (they start and stop while we run).
 const DETECT_EVERY: Duration = Duration::from_secs(60);
@@ -123,6 +130,12 @@ pub fn run(controller: Ctl, launch: Launch) -> i32 {
 }
 
 fn icon_for(status: &EngineStatus) -> Option<Image<'static>> {
+    #[cfg(target_os = "macos")]
+    let bytes = match status {
+        EngineStatus::Error(_) => TEMPLATE_ERROR,
+        _ => TEMPLATE,
+    };
+    #[cfg(not(target_os = "macos"))]
     let bytes = match status {
         EngineStatus::Running { .. } => ICON_RUNNING,
         EngineStatus::Error(_) => ICON_ERROR,
@@ -144,6 +157,7 @@ fn create_tray(app: &AppHandle) -> Result<(), String> {
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip(tooltip(&state))
+        .icon_as_template(AS_TEMPLATE)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().0.as_str()));
     if let Some(icon) = icon_for(&state.status) {
@@ -187,6 +201,9 @@ pub fn refresh(app: &AppHandle) {
     if let Some(icon) = icon_for(&state.status) {
         if let Err(err) = tray.set_icon(Some(icon)) {
             tracing::warn!("cannot update the tray icon: {err}");
+        }
+        if AS_TEMPLATE {
+            let _ = tray.set_icon_as_template(true);
         }
     }
     let _ = tray.set_tooltip(Some(tooltip(&state)));
