@@ -64,6 +64,7 @@ pub fn run(controller: Ctl, launch: Launch) -> i32 {
             .manage(ctl)
             .manage(crate::logview::LogSession::default())
             .manage(window::WindowState::default())
+            .manage(std::sync::Arc::new(crate::commands::DoctorRuns::default()))
             .invoke_handler(crate::commands::handler())
             .setup(move |app| {
                 let handle = app.handle().clone();

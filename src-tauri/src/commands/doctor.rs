@@ -40,13 +40,19 @@ struct Current {
     outcome: watch::Receiver<Option<Outcome>>,
 }
 
-static CURRENT: Mutex<Option<Current>> = Mutex::new(None);
-static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// The diagnosis in progress, if any (app state: one run at a time per app).
+#[derive(Default)]
+pub struct DoctorRuns {
+    current: Mutex<Option<Current>>,
+    runs: std::sync::atomic::AtomicU64,
+}
 
-fn current() -> MutexGuard<'static, Option<Current>> {
-    CURRENT
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+impl DoctorRuns {
+    fn current(&self) -> MutexGuard<'_, Option<Current>> {
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Id of the `config` check (the configuration could not be read).
@@ -55,28 +61,38 @@ const CONFIG_CHECK: &str = "config";
 const PLACEHOLDER: &str = "unconfigured";
 
 #[tauri::command]
-pub async fn run_doctor(app: AppHandle) -> Result<DoctorSummary, CommandError> {
-    let outcome = start_or_join(move || async move { diagnose(&app).await });
+pub async fn run_doctor(
+    app: AppHandle,
+    runs: tauri::State<'_, Arc<DoctorRuns>>,
+) -> Result<DoctorSummary, CommandError> {
+    let outcome = start_or_join(runs.inner(), move || async move { diagnose(&app).await });
     wait(outcome).await
 }
 
 /// Starts a run (`start()`) unless one is in progress; either way, the receiver of its outcome.
-fn start_or_join<F>(start: impl FnOnce() -> F) -> watch::Receiver<Option<Outcome>>
+fn start_or_join<F>(
+    runs: &Arc<DoctorRuns>,
+    start: impl FnOnce() -> F,
+) -> watch::Receiver<Option<Outcome>>
 where
     F: Future<Output = Outcome> + Send + 'static,
 {
-    let mut slot = current();
+    let mut slot = runs.current();
     if let Some(running) = slot.as_ref() {
         tracing::debug!("diagnosis already running: joining it");
         return running.outcome.clone();
     }
-    let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    let run = runs.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
     let (tx, rx) = watch::channel(None);
     *slot = Some(Current {
         run,
         outcome: rx.clone(),
     });
-    let guard = RunGuard { run, tx };
+    let guard = RunGuard {
+        runs: runs.clone(),
+        run,
+        tx,
+    };
     let job = start();
     tauri::async_runtime::spawn(async move {
         let outcome = job.await;
@@ -96,8 +112,9 @@ async fn wait(mut outcome: watch::Receiver<Option<Outcome>>) -> Outcome {
     })
 }
 
-/// Ends the run: clears [`CURRENT`] (also if the run panics) and publishes the outcome.
+/// Ends the run: clears the current run (also if the run panics) and publishes the outcome.
 struct RunGuard {
+    runs: Arc<DoctorRuns>,
     run: u64,
     tx: watch::Sender<Option<Outcome>>,
 }
@@ -110,7 +127,7 @@ impl RunGuard {
     }
 
     fn clear(&self) {
-        let mut slot = current();
+        let mut slot = self.runs.current();
         if slot.as_ref().is_some_and(|c| c.run == self.run) {
             *slot = None;
         }
@@ -502,20 +519,21 @@ mod tests {
                 Ok(summarize(&[]))
             }
         };
-        let first = start_or_join(job(started.clone(), released));
+        let runs = Arc::new(DoctorRuns::default());
+        let first = start_or_join(&runs, job(started.clone(), released));
         let (_unused, never) = tokio::sync::oneshot::channel::<()>();
-        let second = start_or_join(job(started.clone(), never));
+        let second = start_or_join(&runs, job(started.clone(), never));
         release.send(()).expect("release");
         let (a, b) = tokio::join!(wait(first), wait(second));
         assert_eq!(a.expect("first"), b.expect("second"));
         assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 1);
         // Once it ended, the next call runs again.
-        let third = start_or_join(|| async { Err(CommandError::new("boom")) });
+        let third = start_or_join(&runs, || async { Err(CommandError::new("boom")) });
         assert_eq!(wait(third).await.expect_err("third").message, "boom");
         // A run that panics ends as an error, and does not block the next one.
-        let panics = start_or_join(|| async { panic!("checks panicked") });
+        let panics = start_or_join(&runs, || async { panic!("checks panicked") });
         assert!(wait(panics).await.is_err());
-        let after = start_or_join(|| async { Ok(summarize(&[])) });
+        let after = start_or_join(&runs, || async { Ok(summarize(&[])) });
         assert!(wait(after).await.is_ok());
     }
 }

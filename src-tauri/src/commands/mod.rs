@@ -10,6 +10,8 @@ mod settings;
 
 use tauri::ipc::Invoke;
 
+pub use doctor::DoctorRuns;
+
 /// All commands, for `Builder::invoke_handler`.
 pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
