@@ -8,6 +8,7 @@ pub mod config;
 pub mod doctor;
 pub mod engine;
 pub mod fsutil;
+pub mod i18n;
 pub mod logging;
 pub mod logtail;
 pub mod network;
