@@ -1,6 +1,7 @@
 //! What people read, in English and Simplified Chinese: one Fluent catalogue per language
-//! (`locales/en.ftl`, `locales/zh-CN.ftl`), keyed by stable message ids, used by the CLI, the
-//! doctor, the error text Codex shows, the tray and the windows (which get the same files).
+//! (`locales/en/`, `locales/zh-CN/`, one file per area: tray, ui, cli, doctor, errors), keyed by
+//! stable message ids, used by the CLI, the doctor, the error text Codex shows, the tray and the
+//! windows (which get the same text).
 //!
 //! Log lines stay English on purpose: people paste them into issues.
 //!
@@ -25,9 +26,35 @@ pub enum Lang {
     ZhCn,
 }
 
-/// The catalogues' source text (also served to the windows).
-pub const EN_FTL: &str = include_str!("../../locales/en.ftl");
-pub const ZH_CN_FTL: &str = include_str!("../../locales/zh-CN.ftl");
+/// The catalogues' files (an area each); the windows get the same text.
+macro_rules! catalogue {
+    ($lang:literal) => {
+        &[
+            (
+                "tray.ftl",
+                include_str!(concat!("../../locales/", $lang, "/tray.ftl")),
+            ),
+            (
+                "ui.ftl",
+                include_str!(concat!("../../locales/", $lang, "/ui.ftl")),
+            ),
+            (
+                "cli.ftl",
+                include_str!(concat!("../../locales/", $lang, "/cli.ftl")),
+            ),
+            (
+                "doctor.ftl",
+                include_str!(concat!("../../locales/", $lang, "/doctor.ftl")),
+            ),
+            (
+                "errors.ftl",
+                include_str!(concat!("../../locales/", $lang, "/errors.ftl")),
+            ),
+        ]
+    };
+}
+pub const EN_FILES: &[(&str, &str)] = catalogue!("en");
+pub const ZH_CN_FILES: &[(&str, &str)] = catalogue!("zh-CN");
 
 /// The variable that sets the language (`--lang` wins).
 pub const LANG_ENV: &str = "MIMO2CODEX_LANG";
@@ -51,12 +78,21 @@ impl Lang {
         }
     }
 
-    /// The catalogue's Fluent source.
-    pub fn ftl(self) -> &'static str {
+    /// The catalogue's Fluent files: (name, source).
+    pub fn files(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            Lang::En => EN_FTL,
-            Lang::ZhCn => ZH_CN_FTL,
+            Lang::En => EN_FILES,
+            Lang::ZhCn => ZH_CN_FILES,
         }
+    }
+
+    /// The whole catalogue as one Fluent source (for the windows).
+    pub fn ftl(self) -> String {
+        self.files()
+            .iter()
+            .map(|(_, text)| *text)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A locale as an OS or a user writes it: `zh`, `zh-CN`, `zh_CN.UTF-8`, `zh-Hans-CN`, `en-US`,
@@ -125,13 +161,19 @@ fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Unicode isolation marks around placeables would end up in terminals and menus.
     bundle.set_use_isolating(false);
-    let resource = FluentResource::try_new(lang.ftl().to_string()).unwrap_or_else(|(partial, errors)| {
-        // The catalogues are tested to parse; a broken one still serves its good messages.
-        tracing::error!("locales/{}.ftl has syntax errors: {errors:?}", lang.code());
-        partial
-    });
-    if let Err(errors) = bundle.add_resource(resource) {
-        tracing::error!("locales/{}.ftl: {errors:?}", lang.code());
+    for (name, text) in lang.files() {
+        let resource =
+            FluentResource::try_new(text.to_string()).unwrap_or_else(|(partial, errors)| {
+                // The catalogues are tested to parse; a broken one still serves its good messages.
+                tracing::error!(
+                    "locales/{}/{name} has syntax errors: {errors:?}",
+                    lang.code()
+                );
+                partial
+            });
+        if let Err(errors) = bundle.add_resource(resource) {
+            tracing::error!("locales/{}/{name}: {errors:?}", lang.code());
+        }
     }
     bundle
 }

@@ -51,20 +51,51 @@ fn keys(ftl: &str) -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn both_catalogues_parse_without_errors() {
     for lang in Lang::ALL {
-        if let Err((_, errors)) = FluentResource::try_new(lang.ftl().to_string()) {
-            panic!("locales/{}.ftl: {errors:?}", lang.code());
+        for (name, text) in lang.files() {
+            if let Err((_, errors)) = FluentResource::try_new(text.to_string()) {
+                panic!("locales/{}/{name}: {errors:?}", lang.code());
+            }
         }
     }
 }
 
 #[test]
+fn every_catalogue_file_is_compiled_in() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
+    for lang in Lang::ALL {
+        let mut on_disk: Vec<String> = std::fs::read_dir(root.join(lang.code()))
+            .expect("locales dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".ftl"))
+            .collect();
+        on_disk.sort();
+        let mut compiled: Vec<String> = lang.files().iter().map(|(n, _)| n.to_string()).collect();
+        compiled.sort();
+        assert_eq!(
+            on_disk,
+            compiled,
+            "locales/{}: add new files to catalogue! in src/i18n/mod.rs",
+            lang.code()
+        );
+    }
+}
+
+#[test]
 fn every_message_is_in_both_languages_with_the_same_variables() {
-    let en = keys(EN_FTL);
-    let zh = keys(ZH_CN_FTL);
-    assert!(en.len() > 10, "the English catalogue looks empty: {}", en.len());
+    let en = keys(&Lang::En.ftl());
+    let zh = keys(&Lang::ZhCn.ftl());
+    assert!(
+        en.len() > 10,
+        "the English catalogue looks empty: {}",
+        en.len()
+    );
     let missing_zh: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
     let missing_en: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
-    assert!(missing_zh.is_empty(), "missing in zh-CN.ftl: {missing_zh:?}");
+    assert!(
+        missing_zh.is_empty(),
+        "missing in zh-CN.ftl: {missing_zh:?}"
+    );
     assert!(missing_en.is_empty(), "missing in en.ftl: {missing_en:?}");
     let differ: Vec<_> = en
         .iter()
@@ -115,7 +146,7 @@ fn ids_after(text: &str, marker: &str) -> Vec<String> {
 #[test]
 fn every_message_id_the_code_uses_exists() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let en = keys(EN_FTL);
+    let en = keys(&Lang::En.ftl());
     let mut used = Vec::new();
     let mut rust = Vec::new();
     files(&root.join("src"), "rs", &mut rust);
@@ -138,7 +169,10 @@ fn every_message_id_the_code_uses_exists() {
     files(&root.join("ui/src"), "ts", &mut ts);
     for file in &ts {
         let text = std::fs::read_to_string(file).expect("read source");
-        for id in ids_after(&text, "t(").into_iter().chain(ids_after(&text, "\"data-i18n\": ")) {
+        for id in ids_after(&text, "t(")
+            .into_iter()
+            .chain(ids_after(&text, "\"data-i18n\": "))
+        {
             used.push((file.clone(), id));
         }
     }
@@ -179,6 +213,9 @@ fn messages_format_with_arguments_and_fall_back() {
     assert_eq!(en, "Running on 127.0.0.1:8788");
     assert!(zh.contains("127.0.0.1:8788") && zh != en, "{zh}");
     // No isolation marks around placeables.
-    assert!(!zh.contains('\u{2068}') && !zh.contains('\u{2069}'), "{zh:?}");
+    assert!(
+        !zh.contains('\u{2068}') && !zh.contains('\u{2069}'),
+        "{zh:?}"
+    );
     assert_eq!(tr(Lang::ZhCn, "no-such-message", &[]), "no-such-message");
 }

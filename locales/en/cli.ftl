@@ -1,0 +1,1 @@
+# English: the command line: banner, help-adjacent text, errors (src/cli).

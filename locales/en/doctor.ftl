@@ -1,0 +1,1 @@
+# English: the doctor's checks and fixes (src/doctor, src/network).

@@ -1,0 +1,1 @@
+# English: the error text Codex shows the user (src/upstream/failure.rs, src/server).

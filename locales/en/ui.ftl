@@ -1,0 +1,1 @@
+# English: the desktop windows (ui/src).

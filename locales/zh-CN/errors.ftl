@@ -1,0 +1,1 @@
+# 简体中文：the error text Codex shows the user (src/upstream/failure.rs, src/server)。

@@ -1,0 +1,1 @@
+# 简体中文：the desktop windows (ui/src)。
