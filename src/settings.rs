@@ -35,6 +35,9 @@ pub struct Settings {
     /// `MIMO2CODEX_DEFAULT_PROVIDER` win).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_provider: Option<String>,
+    /// `en`, `zh-CN`, or `system` / absent to follow the OS (`--lang` / `MIMO2CODEX_LANG` win).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }

@@ -12,7 +12,8 @@ use mimo2codex::engine::{self, EngineConfig, EngineError, EngineHandle, RunningE
 use mimo2codex::provider::ProviderRegistry;
 use mimo2codex::upstream::{OutboundRoute, Preset};
 
-use crate::model::{EngineStatus, ProviderItem, TrayState};
+use crate::model::{EngineStatus, ProviderItem, RouteAlert, TrayState};
+use mimo2codex::i18n::Lang;
 
 /// The engine options from the environment (`MIMO2CODEX_HOST`, `_PORT`, `_DATA_DIR`, `_PROXY`…),
 /// exactly as the headless binary reads them; the desktop app's own arguments are not engine flags.
@@ -72,8 +73,8 @@ pub struct ConfigView {
     pub route_warning: Option<String>,
     /// What the route resolved to ("proxy: http://127.0.0.1:7890 (clash preset)"), while running.
     pub route_line: Option<String>,
-    /// The short form of `route_warning` for the menu: "nothing listens on 127.0.0.1:7890".
-    pub route_alert: Option<String>,
+    /// The short form of `route_warning` for the menu.
+    pub route_alert: Option<RouteAlert>,
 }
 
 impl ConfigView {
@@ -92,8 +93,8 @@ impl ConfigView {
                 .route_warning()
                 .map(
                     |_| match mimo2codex::network::loopback_proxy(settings.upstream.route()) {
-                        Some((_, host, port)) => format!("Nothing listens on {host}:{port}"),
-                        None => "The outbound proxy is not reachable".to_string(),
+                        Some((_, host, port)) => RouteAlert::NotListening { host, port },
+                        None => RouteAlert::Unreachable,
                     },
                 ),
             route_warning: handle.route_warning(),
@@ -115,6 +116,8 @@ pub struct Controller {
     detected: Mutex<Vec<Preset>>,
     /// settings.json was unreadable or corrupt at the last start (it was set aside).
     settings_warning: Mutex<Option<String>>,
+    /// The language of the tray and the windows, and what the user chose (`system` when none).
+    lang: Mutex<(Lang, String)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -131,6 +134,7 @@ impl Controller {
             last_config: Mutex::new(None),
             detected: Mutex::new(Vec::new()),
             settings_warning: Mutex::new(None),
+            lang: Mutex::new((Lang::En, "system".into())),
         }
     }
 
@@ -160,6 +164,13 @@ impl Controller {
         self.set_status(EngineStatus::Starting);
         // Read first so a corrupt file's warning (the file is set aside) reaches the window.
         let settings = mimo2codex::settings::Settings::load(&self.data_dir);
+        // MIMO2CODEX_LANG, else settings.json, else the OS; a bad value was already reported.
+        let lang = common_args_from_env()
+            .ok()
+            .and_then(|c| c.language(&settings.settings).ok())
+            .unwrap_or_else(Lang::from_os);
+        let choice = settings.settings.language.clone();
+        self.set_lang(lang, choice.as_deref().unwrap_or("system"));
         if settings.warning.is_some() {
             *lock(&self.settings_warning) = settings.warning;
         }
@@ -221,6 +232,20 @@ impl Controller {
         let mut slot = self.slot.lock().await;
         self.stop_locked(&mut slot).await;
         *slot = self.start_locked().await;
+    }
+
+    /// The language of the tray and the windows.
+    pub fn lang(&self) -> Lang {
+        lock(&self.lang).0
+    }
+
+    /// `system`, `en` or `zh-CN`, as saved in settings.json.
+    pub fn lang_choice(&self) -> String {
+        lock(&self.lang).1.clone()
+    }
+
+    pub fn set_lang(&self, lang: Lang, choice: &str) {
+        *lock(&self.lang) = (lang, choice.to_string());
     }
 
     /// Why settings.json was set aside at a start, if it was.
@@ -297,6 +322,7 @@ impl Controller {
             autostart,
             detected: self.detected(),
             route_alert,
+            lang: self.lang(),
         }
     }
 }

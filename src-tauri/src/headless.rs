@@ -23,7 +23,10 @@ pub fn run(controller: Arc<Controller>) -> i32 {
         match &status {
             // The whole text: a terminal has room for it.
             EngineStatus::Error(why) => eprintln!("mimo2codex (no tray): error: {why}"),
-            other => eprintln!("mimo2codex (no tray): {}", status_line(other)),
+            other => eprintln!(
+                "mimo2codex (no tray): {}",
+                status_line(other, mimo2codex::i18n::Lang::En)
+            ),
         }
         if !matches!(status, EngineStatus::Running { .. }) {
             return 1;

@@ -112,6 +112,12 @@ pub struct AppView {
     pub default_provider: Option<String>,
     pub port: PortView,
     pub autostart: bool,
+    /// The language in effect: `en` or `zh-CN`.
+    pub language: String,
+    /// What the user chose: `system`, `en` or `zh-CN`.
+    pub language_choice: String,
+    /// MIMO2CODEX_LANG sets the language, so the window cannot change it.
+    pub language_locked: bool,
     pub data_dir: String,
     pub log_path: String,
     /// Problems the user should see (a corrupt settings.json set aside, a route warning…).
@@ -229,6 +235,15 @@ pub struct LogSnapshot {
     pub missing: bool,
 }
 
+/// A language's message catalogue for the window (Fluent source).
+#[derive(Clone, Debug, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogView {
+    /// `en` or `zh-CN`.
+    pub lang: String,
+    pub ftl: String,
+}
+
 /// Codex's configuration as it concerns us.
 #[derive(Clone, Debug, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -268,6 +283,7 @@ mod tests {
             LogLineView::decl(),
             LogSnapshot::decl(),
             CodexView::decl(),
+            CatalogView::decl(),
         ];
         let mut out = String::from(
             "// Generated from src-tauri/src/ipc.rs by its `bindings_are_current` test; do not edit.\n\

@@ -119,6 +119,7 @@ mod tests {
             autostart: true,
             detected: Vec::new(),
             route_alert: None,
+            lang: mimo2codex::i18n::Lang::En,
         }
     }
 

@@ -2,6 +2,8 @@
 //! clicked item's id back to an [`Action`]. Both are pure, so they are tested without a display;
 //! `menu.rs` maps the entries onto `tauri::menu`.
 
+use mimo2codex::i18n::Lang;
+use mimo2codex::t;
 use mimo2codex::upstream::{OutboundRoute, Preset};
 
 pub use crate::ipc::View;
@@ -35,34 +37,47 @@ pub mod ids {
 }
 
 /// The proxy submenu's fixed choices, in menu order: id, label, route.
-pub fn proxy_choices() -> [(&'static str, &'static str, OutboundRoute); 8] {
+/// Proxy apps keep their names; the first three are translated.
+pub fn proxy_choices(lang: Lang) -> [(&'static str, String, OutboundRoute); 8] {
     [
-        (ids::PROXY_DIRECT, "Direct", OutboundRoute::Direct),
-        (ids::PROXY_SYSTEM, "System proxy", OutboundRoute::System),
-        (ids::PROXY_ENV, "From environment", OutboundRoute::Env),
+        (
+            ids::PROXY_DIRECT,
+            t!(lang, "tray-proxy-direct"),
+            OutboundRoute::Direct,
+        ),
+        (
+            ids::PROXY_SYSTEM,
+            t!(lang, "tray-proxy-system"),
+            OutboundRoute::System,
+        ),
+        (
+            ids::PROXY_ENV,
+            t!(lang, "tray-proxy-env"),
+            OutboundRoute::Env,
+        ),
         (
             ids::PROXY_CLASH,
-            "Clash (7890)",
+            "Clash (7890)".to_string(),
             OutboundRoute::Preset(Preset::Clash),
         ),
         (
             ids::PROXY_CLASH_VERGE,
-            "Clash Verge (7897)",
+            "Clash Verge (7897)".to_string(),
             OutboundRoute::Preset(Preset::ClashVerge),
         ),
         (
             ids::PROXY_SURGE,
-            "Surge (6152)",
+            "Surge (6152)".to_string(),
             OutboundRoute::Preset(Preset::Surge),
         ),
         (
             ids::PROXY_V2RAYN,
-            "V2RayN (10809)",
+            "V2RayN (10809)".to_string(),
             OutboundRoute::Preset(Preset::V2rayN),
         ),
         (
             ids::PROXY_V2BOX,
-            "V2Box (1087)",
+            "V2Box (1087)".to_string(),
             OutboundRoute::Preset(Preset::V2Box),
         ),
     ]
@@ -105,8 +120,35 @@ pub struct TrayState {
     pub autostart: bool,
     /// Presets whose proxy app answers on its port (or runs): marked in the submenu.
     pub detected: Vec<Preset>,
-    /// The route will fail before any request is sent: "Nothing listens on 127.0.0.1:7890".
-    pub route_alert: Option<String>,
+    /// The route will fail before any request is sent.
+    pub route_alert: Option<RouteAlert>,
+    /// The language of the labels.
+    pub lang: Lang,
+}
+
+/// Why the outbound route will fail, shown under the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteAlert {
+    /// The route's loopback proxy port has no listener.
+    NotListening { host: String, port: u16 },
+    /// Something else makes the proxy unreachable.
+    Unreachable,
+}
+
+impl RouteAlert {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            RouteAlert::NotListening { host, port } => {
+                t!(
+                    lang,
+                    "tray-route-alert-port",
+                    host = host.as_str(),
+                    port = *port
+                )
+            }
+            RouteAlert::Unreachable => t!(lang, "tray-route-alert-other"),
+        }
+    }
 }
 
 impl Default for TrayState {
@@ -120,6 +162,7 @@ impl Default for TrayState {
             autostart: false,
             detected: Vec::new(),
             route_alert: None,
+            lang: Lang::En,
         }
     }
 }
@@ -190,12 +233,12 @@ fn check(id: &str, label: &str, enabled: bool, checked: bool) -> MenuEntry {
 pub const STATUS_MAX_CHARS: usize = 90;
 
 /// The disabled first line of the menu.
-pub fn status_line(status: &EngineStatus) -> String {
+pub fn status_line(status: &EngineStatus, lang: Lang) -> String {
     let text = match status {
-        EngineStatus::Starting => "Starting…".to_string(),
-        EngineStatus::Running { addr } => format!("Running on {addr}"),
-        EngineStatus::Stopped => "Stopped".to_string(),
-        EngineStatus::Error(why) => format!("Error: {why}"),
+        EngineStatus::Starting => t!(lang, "tray-status-starting"),
+        EngineStatus::Running { addr } => t!(lang, "tray-status-running", addr = addr.as_str()),
+        EngineStatus::Stopped => t!(lang, "tray-status-stopped"),
+        EngineStatus::Error(why) => t!(lang, "tray-status-error", why = why.as_str()),
     };
     // A menu label is one line.
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -209,33 +252,38 @@ pub fn status_line(status: &EngineStatus) -> String {
 
 /// The tray's tooltip (where the platform shows one).
 pub fn tooltip(state: &TrayState) -> String {
-    format!("mimo2codex — {}", status_line(&state.status))
+    t!(
+        state.lang,
+        "tray-tooltip",
+        status = status_line(&state.status, state.lang)
+    )
 }
-
-/// Appended to a preset's label when its proxy app is found.
-pub const DETECTED_MARK: &str = "— detected";
 
 /// The whole tray menu for `state`. Settings that need the engine are disabled while it is not
 /// running (they act on the running engine's handle).
 pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
     let live = state.status.is_running();
-    let mut proxy_items: Vec<MenuEntry> = proxy_choices()
+    let lang = state.lang;
+    let mut proxy_items: Vec<MenuEntry> = proxy_choices(lang)
         .into_iter()
         .map(|(id, label, route)| {
             let label = match &route {
                 OutboundRoute::Preset(p) if state.detected.contains(p) => {
-                    format!("{label} {DETECTED_MARK}")
+                    format!("{label} {}", t!(lang, "tray-detected"))
                 }
-                _ => label.to_string(),
+                _ => label,
             };
             check(id, &label, live, route == state.route)
         })
         .collect();
-    if !proxy_choices().iter().any(|(_, _, r)| *r == state.route) {
+    if !proxy_choices(lang)
+        .iter()
+        .any(|(_, _, r)| *r == state.route)
+    {
         // Exactly one item is always checked: name the route in effect (masked).
         let label = match &state.route {
             OutboundRoute::Preset(p) => format!("{} ({})", p.label(), p.port()),
-            other => format!("Custom: {other}"),
+            other => t!(lang, "tray-proxy-custom", route = other.to_string()),
         };
         proxy_items.push(MenuEntry::Separator);
         proxy_items.push(check(ids::PROXY_OTHER, &label, false, true));
@@ -252,33 +300,47 @@ pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
             )
         })
         .collect();
-    let mut menu = vec![item(ids::STATUS, &status_line(&state.status), false)];
+    let mut menu = vec![item(ids::STATUS, &status_line(&state.status, lang), false)];
     if let Some(alert) = &state.route_alert {
-        menu.push(item(ids::ROUTE_ALERT, &format!("⚠ {alert}"), false));
+        menu.push(item(
+            ids::ROUTE_ALERT,
+            &format!("⚠ {}", alert.text(lang)),
+            false,
+        ));
     }
     menu.extend([
         MenuEntry::Separator,
         MenuEntry::Submenu {
             id: ids::PROXY_MENU.into(),
-            label: "Outbound proxy".into(),
+            label: t!(lang, "tray-proxy-menu"),
             enabled: true,
             items: proxy_items,
         },
-        check(ids::THINKING, "Thinking", live, state.thinking),
+        check(
+            ids::THINKING,
+            &t!(lang, "tray-thinking"),
+            live,
+            state.thinking,
+        ),
         MenuEntry::Submenu {
             id: ids::PROVIDER_MENU.into(),
-            label: "Provider".into(),
+            label: t!(lang, "tray-provider-menu"),
             enabled: !provider_items.is_empty(),
             items: provider_items,
         },
         MenuEntry::Separator,
-        item(ids::OPEN_LOG, "Open log…", true),
-        item(ids::SETTINGS, "Settings…", true),
-        item(ids::DIAGNOSE, "Diagnose network…", true),
+        item(ids::OPEN_LOG, &t!(lang, "tray-open-log"), true),
+        item(ids::SETTINGS, &t!(lang, "tray-settings"), true),
+        item(ids::DIAGNOSE, &t!(lang, "tray-diagnose"), true),
         MenuEntry::Separator,
-        check(ids::AUTOSTART, "Start at login", true, state.autostart),
-        item(ids::RESTART, "Restart proxy", true),
-        item(ids::QUIT, "Quit", true),
+        check(
+            ids::AUTOSTART,
+            &t!(lang, "tray-autostart"),
+            true,
+            state.autostart,
+        ),
+        item(ids::RESTART, &t!(lang, "tray-restart"), true),
+        item(ids::QUIT, &t!(lang, "tray-quit"), true),
     ]);
     menu
 }
@@ -299,7 +361,10 @@ pub enum Action {
 /// The action for a clicked item id; `None` for ids that do nothing (status line, submenus, the
 /// "other route" line).
 pub fn action_for(id: &str) -> Option<Action> {
-    if let Some((_, _, route)) = proxy_choices().into_iter().find(|(pid, _, _)| *pid == id) {
+    if let Some((_, _, route)) = proxy_choices(Lang::En)
+        .into_iter()
+        .find(|(pid, _, _)| *pid == id)
+    {
         return Some(Action::SetRoute(route));
     }
     if let Some(provider) = id.strip_prefix(ids::PROVIDER_PREFIX) {
@@ -342,6 +407,7 @@ mod tests {
             autostart: false,
             detected: Vec::new(),
             route_alert: None,
+            lang: Lang::En,
         }
     }
 
@@ -419,7 +485,7 @@ mod tests {
             ]
         );
         assert_eq!(checked(proxy), [ids::PROXY_CLASH]);
-        for (id, _, route) in proxy_choices() {
+        for (id, _, route) in proxy_choices(Lang::En) {
             let state = TrayState { route, ..running() };
             let model = menu_model(&state);
             assert_eq!(checked(submenu(&model, ids::PROXY_MENU)), [id]);
@@ -484,23 +550,27 @@ mod tests {
     #[test]
     fn status_lines() {
         assert_eq!(
-            status_line(&EngineStatus::Running {
-                addr: "127.0.0.1:8788".into()
-            }),
+            status_line(
+                &EngineStatus::Running {
+                    addr: "127.0.0.1:8788".into()
+                },
+                Lang::En
+            ),
             "Running on 127.0.0.1:8788"
         );
-        assert_eq!(status_line(&EngineStatus::Stopped), "Stopped");
+        assert_eq!(status_line(&EngineStatus::Stopped, Lang::En), "Stopped");
         assert_eq!(
-            status_line(&EngineStatus::Error(
-                "port 8788 in use by pid 42 (node)".into()
-            )),
+            status_line(
+                &EngineStatus::Error("port 8788 in use by pid 42 (node)".into()),
+                Lang::En
+            ),
             "Error: port 8788 in use by pid 42 (node)"
         );
         assert_eq!(
-            status_line(&EngineStatus::Error("two\nlines".into())),
+            status_line(&EngineStatus::Error("two\nlines".into()), Lang::En),
             "Error: two lines"
         );
-        let long = status_line(&EngineStatus::Error("x".repeat(500)));
+        let long = status_line(&EngineStatus::Error("x".repeat(500)), Lang::En);
         assert_eq!(long.chars().count(), STATUS_MAX_CHARS);
         assert!(long.ends_with('…'));
     }
@@ -532,7 +602,7 @@ mod tests {
 
     #[test]
     fn every_clickable_id_maps_to_its_action() {
-        for (id, _, route) in proxy_choices() {
+        for (id, _, route) in proxy_choices(Lang::En) {
             assert_eq!(action_for(id), Some(Action::SetRoute(route)));
         }
         assert_eq!(
@@ -613,12 +683,45 @@ mod tests {
         let quiet = menu_model(&running());
         assert!(quiet.iter().all(|e| e.id() != Some(ids::ROUTE_ALERT)));
         let state = TrayState {
-            route_alert: Some("Nothing listens on 127.0.0.1:7890".into()),
+            route_alert: Some(RouteAlert::NotListening {
+                host: "127.0.0.1".into(),
+                port: 7890,
+            }),
             ..running()
         };
         let menu = menu_model(&state);
         assert_eq!(menu[1].id(), Some(ids::ROUTE_ALERT));
         assert_eq!(menu[1].label(), Some("⚠ Nothing listens on 127.0.0.1:7890"));
         assert_eq!(action_for(ids::ROUTE_ALERT), None);
+    }
+
+    #[test]
+    fn the_menu_speaks_chinese_and_keeps_its_ids() {
+        let zh = menu_model(&TrayState {
+            lang: Lang::ZhCn,
+            detected: vec![Preset::Clash],
+            ..running()
+        });
+        let en = menu_model(&running());
+        let ids = |m: &[MenuEntry]| {
+            m.iter()
+                .map(|e| e.id().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&zh), ids(&en), "same items, same ids");
+        assert_eq!(find(&zh, ids::QUIT).label(), Some("退出"));
+        assert_eq!(
+            find(&zh, ids::STATUS).label(),
+            Some("运行中：127.0.0.1:8788")
+        );
+        assert_eq!(find(&zh, ids::PROXY_DIRECT).label(), Some("直连"));
+        assert_eq!(
+            find(&zh, ids::PROXY_CLASH).label(),
+            Some("Clash (7890) — 已检测到")
+        );
+        assert_eq!(
+            action_for(ids::PROXY_DIRECT),
+            Some(Action::SetRoute(OutboundRoute::Direct))
+        );
     }
 }

@@ -150,3 +150,17 @@ pub async fn set_port(ctl: &Controller, port: u16) -> Result<(), CommandError> {
     ctl.restart().await;
     Ok(())
 }
+
+/// Switches the language of the tray and the windows (and saves it); `system` follows the OS.
+pub fn set_language(ctl: &Controller, choice: &str) -> Result<(), CommandError> {
+    let lang = mimo2codex::i18n::Lang::resolve(Some(choice))
+        .map_err(|e| CommandError::new(e.to_string()))?;
+    let saved = match choice.trim() {
+        "" | "system" | "auto" => None,
+        _ => Some(lang.code().to_string()),
+    };
+    save_settings(ctl, |s| s.language = saved.clone())?;
+    ctl.set_lang(lang, saved.as_deref().unwrap_or("system"));
+    tracing::info!("language is now {lang}");
+    Ok(())
+}

@@ -36,13 +36,17 @@ pub fn route_choice(route: &OutboundRoute) -> String {
     }
 }
 
-fn route_view(config: Option<&ConfigView>, detected: &[mimo2codex::upstream::Preset]) -> RouteView {
+fn route_view(
+    config: Option<&ConfigView>,
+    detected: &[mimo2codex::upstream::Preset],
+    lang: mimo2codex::i18n::Lang,
+) -> RouteView {
     let route = config.map(|c| c.route.clone()).unwrap_or_default();
-    let presets = proxy_choices()
+    let presets = proxy_choices(lang)
         .into_iter()
         .map(|(_, label, r)| PresetView {
             value: r.as_setting(),
-            label: label.to_string(),
+            label,
             detected: matches!(&r, OutboundRoute::Preset(p) if detected.contains(p)),
         })
         .collect();
@@ -130,7 +134,7 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
     };
     AppView {
         status: status_view(&ctl.status()),
-        route: route_view(config.as_ref(), &ctl.detected()),
+        route: route_view(config.as_ref(), &ctl.detected(), ctl.lang()),
         thinking: config.as_ref().map(|c| c.thinking).unwrap_or(true),
         providers: providers_view(registry.as_deref(), &keys, &env_file),
         default_provider: registry.as_ref().map(|r| r.default_provider().id.clone()),
@@ -140,6 +144,10 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
             editable: !port.origin.overrides_settings(),
         },
         autostart,
+        language: ctl.lang().code().to_string(),
+        language_choice: ctl.lang_choice(),
+        language_locked: std::env::var_os(mimo2codex::i18n::LANG_ENV)
+            .is_some_and(|v| !v.is_empty()),
         data_dir: data_dir.display().to_string(),
         log_path: mimo2codex::logging::log_path(data_dir)
             .display()
@@ -181,7 +189,7 @@ mod tests {
             route_line: None,
             route_alert: None,
         };
-        let view = route_view(Some(&config), &[Preset::Surge]);
+        let view = route_view(Some(&config), &[Preset::Surge], mimo2codex::i18n::Lang::En);
         assert_eq!(view.choice, "custom");
         assert!(!view.custom_url.contains("hunter2secret"), "{view:?}");
         assert!(!view.description.contains("hunter2secret"), "{view:?}");

@@ -95,6 +95,22 @@ pub struct CommonArgs {
     /// then SSL_CERT_FILE, NODE_EXTRA_CA_CERTS].
     #[arg(long, global = true, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
+    /// Language of what the CLI, the doctor and Codex's error text say: en, zh-CN or system (log lines
+    /// stay English) [default: settings.json's, else the OS language].
+    #[arg(long, global = true, env = "MIMO2CODEX_LANG", value_name = "LANG")]
+    pub lang: Option<String>,
+}
+
+impl CommonArgs {
+    /// The language to speak: `--lang` / `MIMO2CODEX_LANG`, else settings.json's `language`, else the
+    /// OS. An unknown value is a config error naming the choices.
+    pub fn language(
+        &self,
+        settings: &crate::settings::Settings,
+    ) -> Result<crate::i18n::Lang, crate::i18n::LangError> {
+        let choice = self.lang.as_deref().or(settings.language.as_deref());
+        crate::i18n::Lang::resolve(choice)
+    }
 }
 
 #[derive(Debug, Subcommand)]

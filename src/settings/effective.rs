@@ -201,6 +201,7 @@ mod tests {
             proxy: None,
             no_proxy: None,
             ca_file: None,
+            lang: value("--lang"),
         }
     }
 
@@ -376,5 +377,19 @@ mod tests {
         assert_eq!(v["port"]["origin"]["name"], PORT_ENV);
         assert_eq!(v["thinking"]["origin"]["kind"], "default");
         assert!(v["defaultProvider"]["value"].is_null());
+    }
+
+    #[test]
+    fn language_precedence() {
+        let zh = Settings {
+            language: Some("zh-CN".into()),
+            ..Settings::default()
+        };
+        assert_eq!(common(&[]).language(&zh), Ok(crate::i18n::Lang::ZhCn));
+        assert_eq!(
+            common(&["--lang", "en"]).language(&zh),
+            Ok(crate::i18n::Lang::En)
+        );
+        assert!(common(&["--lang", "xx"]).language(&zh).is_err());
     }
 }

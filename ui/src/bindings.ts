@@ -11,7 +11,19 @@ export type CommandError = { message: string, fix: string | null, };
 
 export type StatusView = { "state": "starting" } | { "state": "running", addr: string, baseUrl: string, } | { "state": "stopped" } | { "state": "error", message: string, };
 
-export type AppView = { status: StatusView, route: RouteView, thinking: boolean, providers: Array<ProviderView>, defaultProvider: string | null, port: PortView, autostart: boolean, dataDir: string, logPath: string, 
+export type AppView = { status: StatusView, route: RouteView, thinking: boolean, providers: Array<ProviderView>, defaultProvider: string | null, port: PortView, autostart: boolean, 
+/**
+ * The language in effect: `en` or `zh-CN`.
+ */
+language: string, 
+/**
+ * What the user chose: `system`, `en` or `zh-CN`.
+ */
+languageChoice: string, 
+/**
+ * MIMO2CODEX_LANG sets the language, so the window cannot change it.
+ */
+languageLocked: boolean, dataDir: string, logPath: string, 
 /**
  * Problems the user should see (a corrupt settings.json set aside, a route warning…).
  */
@@ -124,3 +136,9 @@ summary: string,
  * What the user should do, if anything.
  */
 fix: string | null, };
+
+export type CatalogView = { 
+/**
+ * `en` or `zh-CN`.
+ */
+lang: string, ftl: string, };

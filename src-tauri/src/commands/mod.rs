@@ -23,6 +23,8 @@ pub fn handler() -> impl Fn(Invoke) -> bool + Send + Sync + 'static {
         settings::set_port,
         settings::set_autostart,
         settings::restart_engine,
+        settings::set_language,
+        settings::i18n_catalog,
         providers::save_provider_key,
         providers::test_provider,
         codex::codex_status,

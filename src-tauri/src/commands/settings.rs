@@ -3,7 +3,7 @@
 use tauri::AppHandle;
 
 use crate::app::refresh;
-use crate::ipc::{AppView, CommandError};
+use crate::ipc::{AppView, CatalogView, CommandError};
 use crate::services::{self, autostart_enabled, controller};
 use crate::view::app_view;
 
@@ -66,4 +66,24 @@ pub fn set_autostart(app: AppHandle, on: bool) -> Answer {
 pub async fn restart_engine(app: AppHandle) -> Answer {
     controller(&app).restart().await;
     done(&app)
+}
+
+/// `system`, `en` or `zh-CN`: the tray is rebuilt and the window re-renders (State event).
+#[tauri::command]
+pub fn set_language(app: AppHandle, choice: String) -> Answer {
+    services::set_language(&controller(&app), &choice)?;
+    done(&app)
+}
+
+/// The message catalogue for `lang` (default: the language in effect).
+#[tauri::command]
+pub fn i18n_catalog(app: AppHandle, lang: Option<String>) -> Result<CatalogView, CommandError> {
+    let lang = match lang {
+        Some(code) => code.parse::<mimo2codex::i18n::Lang>()?,
+        None => controller(&app).lang(),
+    };
+    Ok(CatalogView {
+        lang: lang.code().to_string(),
+        ftl: lang.ftl(),
+    })
 }
