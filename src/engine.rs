@@ -13,8 +13,10 @@ use arc_swap::ArcSwap;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
+use crate::i18n::Lang;
 use crate::port_holder::find_port_holder;
 use crate::server::{router, AppState};
+use crate::t;
 use crate::upstream::system::read_system_proxy;
 use crate::upstream::{CaError, ExtraCa, OutboundRoute, RouteContext, UpstreamConfig};
 
@@ -41,6 +43,9 @@ pub struct EngineConfig {
     pub no_proxy_from_env: bool,
     /// Outbound route, NO_PROXY list, extra CA (`NetworkConfig::default()`: today's env route).
     pub network: NetworkConfig,
+    /// The language of the error text Codex shows (log lines stay English); see
+    /// [`EngineHandle::set_lang`].
+    pub lang: Lang,
 }
 
 /// The outbound network settings an engine starts with.
@@ -84,6 +89,8 @@ pub struct RuntimeSettings {
     pub registry: Arc<ProviderRegistry>,
     /// The outbound client, rebuilt when the network route changes.
     pub upstream: Arc<Upstream>,
+    /// The language of the error text Codex shows for this request.
+    pub lang: Lang,
 }
 
 /// Cheap-to-clone control handle for the CLI, the tray and tests.
@@ -180,6 +187,16 @@ impl EngineHandle {
         self.update(|s| s.registry = registry.clone());
     }
 
+    /// The language of the error text Codex shows (log lines stay English).
+    pub fn lang(&self) -> Lang {
+        self.settings.load().lang
+    }
+
+    /// Switches the language of the error text Codex shows, for requests that start from now on.
+    pub fn set_lang(&self, lang: Lang) {
+        self.update(|s| s.lang = lang);
+    }
+
     /// Replaces the outbound client (a new route); in-flight requests keep the one they started with.
     pub fn set_upstream(&self, upstream: Upstream) {
         let upstream = Arc::new(upstream);
@@ -217,6 +234,39 @@ pub enum EngineError {
     Client(String),
     #[error("{0}")]
     Ca(#[from] CaError),
+}
+
+impl EngineError {
+    /// The error in `lang`, with what to do (its `Display` is English, for logs).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            EngineError::PortInUse { host, port, holder } => {
+                // `holder` is ` by pid 123 (node)` or empty.
+                let holder = match holder.strip_prefix(" by ") {
+                    Some(who) => t!(lang, "engine-port-holder", holder = who),
+                    None => String::new(),
+                };
+                t!(
+                    lang,
+                    "engine-port-in-use",
+                    host = host.as_str(),
+                    port = port.to_string(),
+                    holder = holder
+                )
+            }
+            EngineError::Bind { addr, source } => t!(
+                lang,
+                "engine-cannot-listen",
+                addr = addr.as_str(),
+                detail = source.to_string()
+            ),
+            EngineError::BadHost(host) => t!(lang, "engine-bad-host", host = host.as_str()),
+            EngineError::Client(detail) => {
+                t!(lang, "engine-client", detail = detail.as_str())
+            }
+            EngineError::Ca(err) => err.text(lang),
+        }
+    }
 }
 
 /// A started engine. Call [`RunningEngine::shutdown`] to stop it gracefully.
@@ -329,6 +379,7 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         thinking: config.thinking,
         registry: Arc::new(config.registry),
         upstream: Arc::new(upstream),
+        lang: config.lang,
     });
     handle.net = Arc::new(net);
     handle.set_route_warning(route_warning);
@@ -357,4 +408,36 @@ pub async fn start(config: EngineConfig) -> Result<RunningEngine, EngineError> {
         shutdown: Some(tx),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_errors_read_the_same_through_the_catalogue_and_in_chinese() {
+        let errors = [
+            EngineError::PortInUse {
+                host: "127.0.0.1".into(),
+                port: 8788,
+                holder: " by pid 42 (node)".into(),
+            },
+            EngineError::PortInUse {
+                host: "127.0.0.1".into(),
+                port: 8788,
+                holder: String::new(),
+            },
+            EngineError::BadHost("example.com".into()),
+            EngineError::Client("bad proxy".into()),
+        ];
+        for err in errors {
+            assert_eq!(err.text(Lang::En), err.to_string());
+            let zh = err.text(Lang::ZhCn);
+            assert_ne!(zh, err.to_string());
+            if let EngineError::PortInUse { holder, .. } = &err {
+                assert!(zh.contains("8788") && zh.contains("--port"), "{zh}");
+                assert_eq!(zh.contains("pid 42 (node)"), !holder.is_empty(), "{zh}");
+            }
+        }
+    }
 }

@@ -12,12 +12,14 @@ use support::fake_upstream::{FakeUpstream, Profile};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mimo2codex");
 
-/// A command with a clean environment: no proxies, no keys, no MIMO2CODEX_* from the developer's shell.
+/// A command with a clean environment: no proxies, no keys, no MIMO2CODEX_* from the developer's
+/// shell, and English whatever the machine's language (`--lang` or a later `MIMO2CODEX_LANG` wins).
 fn cmd(data_dir: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
     c.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", data_dir)
+        .env("MIMO2CODEX_LANG", "en")
         .arg("--data-dir")
         .arg(data_dir);
     c
@@ -112,7 +114,7 @@ struct Served {
     banner: Vec<String>,
 }
 
-/// Starts `mimo2codex` and reads its banner (until the `data dir:` line).
+/// Starts `mimo2codex` and reads its banner (until the `data dir:` line, `数据目录：` in Chinese).
 fn serve(mut c: Command) -> Served {
     let mut child = c
         .stderr(Stdio::piped())
@@ -133,7 +135,7 @@ fn serve(mut c: Command) -> Served {
     while Instant::now() < deadline {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
-                let done = line.contains("data dir:");
+                let done = line.contains("data dir:") || line.contains("数据目录：");
                 banner.push(line);
                 if done {
                     break;
@@ -313,4 +315,208 @@ fn settings_json_port_thinking_and_provider_apply_unless_a_flag_or_variable_wins
         "MIMO2CODEX_PORT wins: {banner}"
     );
     sigterm(&mut served.child);
+}
+
+/// Whether `text` has Chinese characters.
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[test]
+fn init_print_config_status_and_errors_speak_chinese_with_lang_zh_cn() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let out = cmd(&data)
+        .args(["--lang", "zh-CN", "init"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("已创建")
+            && text.contains("下一步")
+            && text.contains("mimo2codex print-config"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&data.join(".env").display().to_string()),
+        "{text}"
+    );
+    let out = cmd(&data)
+        .env("MIMO2CODEX_LANG", "zh-CN")
+        .arg("init")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("已存在，未覆盖"),
+        "MIMO2CODEX_LANG works too: {text}"
+    );
+
+    let out = cmd(&data)
+        .args(["--lang", "zh-CN", "--port", "9911", "print-config"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let zh = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(zh.starts_with("# 加到 ~/.codex/config.toml"), "{zh}");
+    assert!(
+        zh.contains("base_url = \"http://127.0.0.1:9911/v1\""),
+        "{zh}"
+    );
+    let out = cmd(&data)
+        .args(["--port", "9911", "print-config"])
+        .output()
+        .expect("run");
+    let en = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(en.starts_with("# Add to ~/.codex/config.toml"), "{en}");
+    // Only the comments differ.
+    let keys = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(keys(&zh), keys(&en));
+
+    let codex_home = dir.path().join("codex-home");
+    let out = cmd(&data)
+        .args(["--lang", "zh-CN", "codex", "status", "--codex-home"])
+        .arg(&codex_home)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "not enabled: exit 3 in any language"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("已启用：") && text.contains("否"), "{text}");
+
+    std::fs::write(data.join("providers.json"), "{\"providers\": [\n  {,}\n]}").expect("write");
+    let out = cmd(&data)
+        .args(["--lang", "zh-CN", "print-config"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a config error is exit 2 in any language"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("错误：") && err.contains("第 2 行"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_lang_is_exit_2_naming_the_choices() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (flag, var) in [(Some("xx"), None), (None, Some("xx"))] {
+        let mut c = cmd(dir.path());
+        if let Some(v) = var {
+            c.env("MIMO2CODEX_LANG", v);
+        }
+        if let Some(f) = flag {
+            c.args(["--lang", f]);
+        }
+        let out = c.arg("print-config").output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{flag:?} {var:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        for needle in ["'xx'", "en", "zh-CN", "system"] {
+            assert!(err.contains(needle), "{needle}: {err}");
+        }
+        assert!(out.stdout.is_empty(), "nothing else runs");
+    }
+    // settings.json's language never fails a command: an unknown one is ignored.
+    std::fs::write(dir.path().join("settings.json"), r#"{"language": "xx"}"#).expect("write");
+    let mut c = cmd(dir.path());
+    c.env_remove("MIMO2CODEX_LANG");
+    let out = c.arg("print-config").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `POST /v1/responses` to a served port: (status, error.code, error.message).
+fn failing_request(rt: &tokio::runtime::Runtime, port: u16) -> (u16, String, String) {
+    let body = json!({
+        "model": "deepseek-v4-pro",
+        "stream": true,
+        "input": [{"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi"}]}]
+    });
+    rt.block_on(async {
+        let r = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client")
+            .post(format!("http://127.0.0.1:{port}/v1/responses"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("send");
+        let status = r.status().as_u16();
+        let v: serde_json::Value = r.json().await.expect("json error");
+        (
+            status,
+            v["error"]["code"].as_str().unwrap_or("").to_string(),
+            v["error"]["message"].as_str().unwrap_or("").to_string(),
+        )
+    })
+}
+
+#[test]
+fn served_errors_and_the_banner_follow_the_language_with_the_same_code_and_status() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // The strict DeepSeek fake: a wrong key is its 401.
+    let fake = rt.block_on(FakeUpstream::start(Profile::deepseek()));
+    let dir = tempfile::tempdir().expect("dir");
+    let mut answers = Vec::new();
+    for lang in ["en", "zh-CN"] {
+        let port = free_port();
+        let mut c = cmd(dir.path());
+        c.args(["--port", &port.to_string()])
+            .env("MIMO2CODEX_LANG", lang)
+            .env("DEEPSEEK_BASE_URL", fake.base_url())
+            .env("DS_API_KEY", "sk-wrong-key-0123456789");
+        let mut served = serve(c);
+        let banner = served.banner.join("\n");
+        answers.push((banner, failing_request(&rt, port)));
+        assert_eq!(sigterm(&mut served.child), Some(0));
+    }
+    let (en_banner, (en_status, en_code, en)) = &answers[0];
+    let (zh_banner, (zh_status, zh_code, zh)) = &answers[1];
+    assert_eq!((en_status, en_code.as_str()), (&401, "HTTP_401"), "{en}");
+    assert_eq!((zh_status, zh_code), (en_status, en_code), "{zh}");
+    assert!(
+        en.contains("deepseek rejected the API key (HTTP 401)"),
+        "{en}"
+    );
+    assert!(
+        zh.contains("deepseek 拒绝了 API key（HTTP 401）") && zh.contains("DS_API_KEY"),
+        "{zh}"
+    );
+    assert!(
+        !zh.contains("sk-wrong-key"),
+        "the key is never echoed: {zh}"
+    );
+    assert!(
+        en_banner.contains("  listening: http://127.0.0.1:"),
+        "{en_banner}"
+    );
+    assert!(!has_chinese(en_banner), "{en_banner}");
+    assert!(
+        zh_banner.contains("监听地址：") && zh_banner.contains("代理：直连"),
+        "{zh_banner}"
+    );
+    // The masked key line is the same in both.
+    assert!(zh_banner.contains("DS_API_KEY=sk-"), "{zh_banner}");
+    // The log stays English.
+    let log = std::fs::read_to_string(dir.path().join("mimo2codex.log")).expect("log file");
+    assert!(!has_chinese(&log), "log lines stay English: {log}");
+    assert!(log.contains("rejected the API key"), "{log}");
 }

@@ -302,6 +302,35 @@ async fn upstream_429_tells_codex_how_long_to_wait() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_text_reaches_codex_and_keeps_the_retry_delay() {
+    // The engine speaking Chinese: Codex prints the Chinese text as is, and still reads its retry
+    // delay from the "try again in Ns" the Chinese message keeps.
+    let f = fake().await;
+    let times = rate_limited(&f, 3);
+    let engine = engine_with(&f, |_| {}).await;
+    let handle = engine.running.as_ref().expect("running").handle.clone();
+    handle.set_lang(mimo2codex::i18n::Lang::ZhCn);
+    let Some((_home, run)) = exec(&engine.base_url, BOUND + Duration::from_secs(5)).await else {
+        return;
+    };
+    let failed = assert_turn_failed(&run);
+    assert_eq!(
+        failed,
+        "rate limit exceeded: deepseek 触发限流（HTTP 429）：Rate limit reached for requests。\
+         请 3 秒后重试（try again in 3s）。"
+    );
+    assert_retried_once(&run, &failed);
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.len(), 2, "{}", run.describe());
+    let gap = times[1] - times[0];
+    assert!(
+        gap >= Duration::from_millis(2500),
+        "Codex retried after {gap:?}, not after the 3 s the Chinese text names"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn context_length_stops_codex_without_retry() {
     let f = fake().await;
     f.set_responder(|_| {
@@ -461,6 +490,7 @@ async fn oversized_request_is_a_413_naming_the_limit_and_the_fix() {
         body_limit: 1024 * 1024,
         no_proxy_from_env: true,
         network: Default::default(),
+        lang: Default::default(),
     };
     let running = tokio::time::timeout(Duration::from_secs(10), engine::start(config))
         .await

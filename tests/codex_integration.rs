@@ -58,6 +58,7 @@ fn m2c(data: &Path, codex_home: &Path, args: &[&str]) -> Output {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", data)
+        .env("MIMO2CODEX_LANG", "en")
         .arg("--data-dir")
         .arg(data)
         .arg("codex")

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mimo2codex::engine::{self, EngineConfig, NetworkConfig};
+use mimo2codex::i18n::Lang;
 use mimo2codex::network::detect::{detect, DetectOptions, ProbeTarget, ProxyKind};
 use mimo2codex::provider::{ProviderProfile, ProviderRegistry};
 use mimo2codex::upstream::{OutboundRoute, Preset};
@@ -101,11 +102,13 @@ impl Run {
 }
 
 /// Runs `doctor --json --no-detect` with a clean environment plus `env`; the engine port is a free one.
+/// English unless `env` or `args` say otherwise, whatever this machine's locale.
 async fn doctor(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = Command::new(BIN);
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir)
+        .env("MIMO2CODEX_LANG", "en")
         .env("GENERIC_MODEL", "m")
         .args(["--data-dir"])
         .arg(dir.join("data"))
@@ -182,6 +185,135 @@ async fn a_stopped_proxy_is_econnrefused_naming_it() {
     );
     run.assert_check("provider.generic.connect", "fail", &[&needle]);
     run.assert_check("provider.generic.tls", "skip", &[]);
+}
+
+/// Chinese characters in a text (the Simplified Chinese catalogue is in use).
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// `(id, status, code)` of every check: what `--json` consumers rely on, in any language.
+fn shape(run: &Run) -> Vec<(String, String, String)> {
+    run.json["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let field = |name: &str| c[name].as_str().unwrap_or("").to_string();
+            (field("id"), field("status"), field("code"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_by_flag_or_variable_keeps_ids_statuses_and_codes() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let proxy = format!("http://127.0.0.1:{port}");
+    let engine_port = free_port().to_string();
+    let env = [("GENERIC_BASE_URL", "https://127.0.0.2:9/v1")];
+    let args = ["--proxy", proxy.as_str(), "--port", engine_port.as_str()];
+    let en = doctor(dir.path(), &env, &args).await;
+    let by_flag = doctor(
+        dir.path(),
+        &env,
+        &[&args[..], &["--lang", "zh-CN"][..]].concat(),
+    )
+    .await;
+    let by_env = doctor(dir.path(), &[env[0], ("MIMO2CODEX_LANG", "zh-CN")], &args).await;
+    assert_eq!(en.code, 1);
+    for zh in [&by_flag, &by_env] {
+        assert_eq!(zh.code, en.code);
+        assert_eq!(zh.json["ok"], en.json["ok"]);
+        assert_eq!(zh.json["summary"], en.json["summary"]);
+        assert_eq!(shape(zh), shape(&en), "{:#}", zh.json);
+        for id in ["proxy.listening", "provider.generic.connect"] {
+            let (c, e) = (zh.check(id), en.check(id));
+            assert_eq!(c["code"], "ECONNREFUSED", "{c:#}");
+            let (detail, fix) = (
+                c["detail"].as_str().unwrap_or(""),
+                c["fix"].as_str().unwrap_or(""),
+            );
+            assert!(has_chinese(detail) && has_chinese(fix), "{id}: {c:#}");
+            assert_ne!(c["detail"], e["detail"], "{id}");
+            assert_ne!(c["title"], e["title"], "{id}");
+            // Hosts, ports and codes stay as they are.
+            assert!(
+                detail.contains(&format!("127.0.0.1:{port}")) && detail.contains("ECONNREFUSED"),
+                "{id}: {c:#}"
+            );
+        }
+        let listening = zh.check("proxy.listening");
+        assert_eq!(listening["title"], "代理端口能否连接");
+        let skipped = zh.check("provider.generic.tls");
+        assert_eq!(skipped["status"], "skip");
+        assert!(
+            has_chinese(skipped["detail"].as_str().unwrap_or("")),
+            "{skipped:#}"
+        );
+        let port_check = zh.check("engine.port");
+        assert!(
+            has_chinese(port_check["detail"].as_str().unwrap_or(""))
+                && port_check["fix"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(&format!("`mimo2codex --port {engine_port}`")),
+            "{port_check:#}"
+        );
+    }
+    // Without JSON: the checks and the summary line in Chinese.
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("GENERIC_MODEL", "m")
+        .envs(env)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["doctor", "--no-detect", "--codex-home"])
+        .arg(dir.path().join("codex"))
+        .args(args)
+        .args(["--lang", "zh-CN"])
+        .output()
+        .expect("run doctor");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("解决办法："), "{text}");
+    assert!(text.contains("失败 2 项"), "{text}");
+}
+
+#[test]
+fn an_unknown_language_is_a_configuration_error_naming_the_choices() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (flag, var) in [(Some("xx"), None), (None, Some("klingon"))] {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .env("GENERIC_BASE_URL", "http://127.0.0.2:9/v1")
+            .env("GENERIC_MODEL", "m")
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .args(["doctor", "--json", "--no-detect"]);
+        if let Some(lang) = flag {
+            cmd.args(["--lang", lang]);
+        }
+        if let Some(lang) = var {
+            cmd.env("MIMO2CODEX_LANG", lang);
+        }
+        let out = cmd.output().expect("run doctor");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let wrong = flag.or(var).unwrap_or_default();
+        for needle in [wrong, "en", "zh-CN", "system"] {
+            assert!(stderr.contains(needle), "lacks {needle:?}: {stderr}");
+        }
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,6 +554,7 @@ async fn a_port_held_by_another_process_fails_and_a_running_engine_passes() {
         thinking: false,
         body_limit: engine::DEFAULT_BODY_LIMIT,
         no_proxy_from_env: true,
+        lang: Lang::En,
         network: NetworkConfig::default(),
     })
     .await
@@ -552,6 +685,7 @@ async fn the_engine_warns_when_the_proxy_port_is_not_listening() {
         thinking: false,
         body_limit: engine::DEFAULT_BODY_LIMIT,
         no_proxy_from_env: true,
+        lang: Lang::En,
         network: NetworkConfig {
             route,
             ..NetworkConfig::default()

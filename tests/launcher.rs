@@ -13,6 +13,7 @@ fn the_sh_launcher_sets_the_proxy_appends_loopback_and_passes_arguments() {
     let out_dir = dir.path().join("dir with spaces");
     let out = Command::new(BIN)
         .env_clear()
+        .env("MIMO2CODEX_LANG", "en")
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", dir.path())
         .arg("--data-dir")
@@ -97,6 +98,7 @@ fn the_sh_launcher_sets_the_proxy_appends_loopback_and_passes_arguments() {
     // Running it again changes nothing; an edited script is kept.
     let again = Command::new(BIN)
         .env_clear()
+        .env("MIMO2CODEX_LANG", "en")
         .env("HOME", dir.path())
         .arg("--data-dir")
         .arg(dir.path().join("data"))
@@ -110,6 +112,7 @@ fn the_sh_launcher_sets_the_proxy_appends_loopback_and_passes_arguments() {
     std::fs::write(&script, &edited).expect("edit");
     let kept = Command::new(BIN)
         .env_clear()
+        .env("MIMO2CODEX_LANG", "en")
         .env("HOME", dir.path())
         .arg("--data-dir")
         .arg(dir.path().join("data"))

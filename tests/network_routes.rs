@@ -80,6 +80,7 @@ async fn start(
         body_limit: engine::DEFAULT_BODY_LIMIT,
         no_proxy_from_env: true,
         network,
+        lang: Default::default(),
     })
     .await
 }

@@ -151,6 +151,7 @@ async fn oversized_body_is_413_with_the_limit_named() {
         body_limit: 1024 * 1024,
         no_proxy_from_env: true,
         network: Default::default(),
+        lang: Default::default(),
     })
     .await
     .expect("start");
@@ -182,6 +183,7 @@ async fn port_in_use_names_the_port_the_holder_and_the_flag() {
         body_limit: engine::DEFAULT_BODY_LIMIT,
         no_proxy_from_env: true,
         network: Default::default(),
+        lang: Default::default(),
     })
     .await
     .err()
@@ -241,6 +243,124 @@ async fn auth_failure_names_the_provider_and_the_key_variable() {
     assert!(
         !m.contains("sk-wrong-key"),
         "the key itself is never echoed: {m}"
+    );
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_lang_switches_the_next_requests_error_text_but_not_codes_or_statuses() {
+    let fake = FakeUpstream::start(Profile::deepseek()).await;
+    let mut profile = profile_for("deepseek", &fake);
+    profile.api_key = Some(Secret::new("sk-wrong-key-0123456789"));
+    let engine = TestEngine::start_with(profile, true).await;
+    let handle = engine.running.as_ref().expect("running").handle.clone();
+    let base = engine.base_url.clone();
+    // (status, code, message) of: an upstream 401, the engine's own 404, and a bad body.
+    let answers = || async {
+        let mut out = Vec::new();
+        let r = post_responses(&base, &text_request("deepseek-v4-pro")).await;
+        out.push((r.status().as_u16(), r.json::<Value>().await.expect("json")));
+        let r = client()
+            .get(format!("{base}/nowhere"))
+            .send()
+            .await
+            .expect("send");
+        out.push((r.status().as_u16(), r.json::<Value>().await.expect("json")));
+        let r = client()
+            .post(format!("{base}/responses"))
+            .header("content-type", "application/json")
+            .body("{\"model\": ")
+            .send()
+            .await
+            .expect("send");
+        out.push((r.status().as_u16(), r.json::<Value>().await.expect("json")));
+        out
+    };
+    assert_eq!(handle.lang(), mimo2codex::i18n::Lang::En);
+    let en = answers().await;
+    handle.set_lang(mimo2codex::i18n::Lang::ZhCn);
+    assert_eq!(handle.lang(), mimo2codex::i18n::Lang::ZhCn);
+    let zh = answers().await;
+    for ((en_status, en), (zh_status, zh)) in en.iter().zip(&zh) {
+        assert_eq!(en_status, zh_status, "{en} / {zh}");
+        assert_eq!(en["error"]["code"], zh["error"]["code"], "{en} / {zh}");
+        assert_eq!(en["error"]["type"], zh["error"]["type"], "{en} / {zh}");
+        assert_ne!(error_message(en), error_message(zh));
+    }
+    assert_eq!(en[0].0, 401);
+    assert!(
+        error_message(&en[0].1).contains("rejected the API key"),
+        "{}",
+        en[0].1
+    );
+    let m = error_message(&zh[0].1);
+    assert!(
+        m.contains("拒绝了 API key") && m.contains("DS_API_KEY"),
+        "{m}"
+    );
+    let m = error_message(&zh[1].1);
+    assert!(m.contains("GET /v1/nowhere") && m.contains("没有"), "{m}");
+    assert!(
+        error_message(&zh[2].1).contains("不是有效的 JSON"),
+        "{}",
+        zh[2].1
+    );
+    // And back.
+    handle.set_lang(mimo2codex::i18n::Lang::En);
+    let again = answers().await;
+    assert_eq!(error_message(&again[0].1), error_message(&en[0].1));
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stream_failures_are_in_the_engines_language_with_the_same_codes() {
+    let fake = FakeUpstream::start(Profile::deepseek()).await;
+    let engine = TestEngine::start("deepseek", &fake, true).await;
+    let handle = engine.running.as_ref().expect("running").handle.clone();
+    let failed = || async {
+        let r = post_responses(&engine.base_url, &text_request("deepseek-v4-pro")).await;
+        assert_eq!(r.status(), 200);
+        let events = parse_sse(&r.text().await.expect("body"));
+        let end = terminal(&events).cloned().expect("terminal event");
+        assert_eq!(end["type"], "response.failed", "{end}");
+        end["response"]["error"].clone()
+    };
+    // A cut stream, then a 429 with Retry-After (both `response.failed`).
+    fake.push(Script::text("cut short answer").chunks(4).cut_after(2));
+    let cut_en = failed().await;
+    fake.push(
+        Script::http_error(429, r#"{"error":{"message":"Rate limit reached"}}"#).retry_after(30),
+    );
+    let limit_en = failed().await;
+    handle.set_lang(mimo2codex::i18n::Lang::ZhCn);
+    fake.push(Script::text("cut short answer").chunks(4).cut_after(2));
+    let cut_zh = failed().await;
+    fake.push(
+        Script::http_error(429, r#"{"error":{"message":"Rate limit reached"}}"#).retry_after(30),
+    );
+    let limit_zh = failed().await;
+    assert_eq!(cut_en["code"], "server_error");
+    assert_eq!(cut_zh["code"], cut_en["code"]);
+    assert!(
+        cut_en["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("the connection was cut"),
+        "{cut_en}"
+    );
+    assert!(
+        cut_zh["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("连接被切断"),
+        "{cut_zh}"
+    );
+    assert_eq!(limit_en["code"], "rate_limit_exceeded");
+    assert_eq!(limit_zh["code"], limit_en["code"]);
+    let m = limit_zh["message"].as_str().unwrap_or("");
+    assert!(
+        m.contains("触发限流") && m.contains("try again in 30s"),
+        "{m}"
     );
     engine.shutdown().await;
 }

@@ -25,3 +25,25 @@ tray-diagnose = 网络诊断…
 tray-autostart = 登录时启动
 tray-restart = 重启代理
 tray-quit = 退出
+
+## 桌面端在 Rust 里生成的消息（src-tauri/src）
+
+desktop-codex-off = Codex 没有使用 mimo2codex（{ $path }）。
+    .fix = 点击“让 Codex 使用本代理”完成设置；你的其他 Codex 设置保持不变。
+desktop-codex-elsewhere = Codex 指向 { $url }，但代理监听的是 { $expected }。
+    .fix = 再点一次“让 Codex 使用本代理”来更新地址。
+desktop-codex-on = Codex 正通过 { $url } 使用 mimo2codex，模型为 { $model }。
+desktop-codex-default-model = （默认）
+desktop-codex-untouched = 请修正或移走 ~/.codex/config.toml 后重试；文件没有被改动。
+desktop-no-provider = 还没有配置任何模型服务商。
+    .fix = 请先在“模型服务商”里添加 API Key。
+desktop-settings-unwritable = 请确认数据目录可写（路径在“设置”页底部）。
+desktop-route-fix = 换一个出站方式，或修正代理地址（例如 http://127.0.0.1:7890）。
+desktop-key-empty = Key 是空的。
+    .fix = 请粘贴该服务商的 API Key。
+desktop-key-no-variable = { $provider } 不从环境变量读取 API Key。
+    .fix = 请在 providers.json 里设置它的 Key。
+desktop-port-zero = 端口 0 不是固定端口。
+    .fix = 请使用 1024 到 65535 之间的端口，例如 8788。
+desktop-autostart-failed = 无法更改“登录时启动”：{ $error }
+    .fix = 请确认 ~/.config/autostart（Linux）或登录项（macOS、Windows）可写。

@@ -14,6 +14,7 @@ use mimo2codex::upstream::{OutboundRoute, Preset};
 
 use crate::model::{EngineStatus, ProviderItem, RouteAlert, TrayState};
 use mimo2codex::i18n::Lang;
+use mimo2codex::settings::effective::Sourced;
 
 /// The engine options from the environment (`MIMO2CODEX_HOST`, `_PORT`, `_DATA_DIR`, `_PROXY`…),
 /// exactly as the headless binary reads them; the desktop app's own arguments are not engine flags.
@@ -79,7 +80,7 @@ pub struct ConfigView {
 
 impl ConfigView {
     /// The live settings of a running engine.
-    fn of(handle: &EngineHandle, last: Option<&ConfigView>) -> Self {
+    fn of(handle: &EngineHandle, last: Option<&ConfigView>, lang: Lang) -> Self {
         let settings = handle.settings();
         ConfigView {
             route: handle.route(),
@@ -98,7 +99,7 @@ impl ConfigView {
                     },
                 ),
             route_warning: handle.route_warning(),
-            route_line: Some(settings.upstream.route().describe()),
+            route_line: Some(settings.upstream.route().describe_in(lang)),
         }
     }
 }
@@ -118,6 +119,8 @@ pub struct Controller {
     settings_warning: Mutex<Option<String>>,
     /// The language of the tray and the windows, and what the user chose (`system` when none).
     lang: Mutex<(Lang, String)>,
+    /// The listen port and what set it, as read at the last start (no file reads when rendering).
+    port: Mutex<Option<Sourced<u16>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -135,6 +138,7 @@ impl Controller {
             detected: Mutex::new(Vec::new()),
             settings_warning: Mutex::new(None),
             lang: Mutex::new((Lang::En, "system".into())),
+            port: Mutex::new(None),
         }
     }
 
@@ -169,6 +173,9 @@ impl Controller {
             .ok()
             .and_then(|c| c.language(&settings.settings).ok())
             .unwrap_or_else(Lang::from_os);
+        if let Ok(common) = common_args_from_env() {
+            *lock(&self.port) = Some(mimo2codex::cli::effective_port(&common, &self.data_dir));
+        }
         let choice = settings.settings.language.clone();
         self.set_lang(lang, choice.as_deref().unwrap_or("system"));
         if settings.warning.is_some() {
@@ -217,7 +224,7 @@ impl Controller {
     async fn stop_locked(&self, slot: &mut Option<RunningEngine>) {
         if let Some(handle) = lock(&self.handle).take() {
             // Keep showing the live settings while stopped.
-            let view = ConfigView::of(&handle, lock(&self.last_config).as_ref());
+            let view = ConfigView::of(&handle, lock(&self.last_config).as_ref(), self.lang());
             *lock(&self.last_config) = Some(view);
         }
         if let Some(running) = slot.take() {
@@ -246,6 +253,16 @@ impl Controller {
 
     pub fn set_lang(&self, lang: Lang, choice: &str) {
         *lock(&self.lang) = (lang, choice.to_string());
+    }
+
+    /// The listen port and what set it (flag, variable, settings.json, default) at the last start.
+    pub fn port_source(&self) -> Option<Sourced<u16>> {
+        lock(&self.port).clone()
+    }
+
+    /// Records that settings.json was found corrupt (and set aside) outside a start.
+    pub fn note_settings_warning(&self, warning: String) {
+        *lock(&self.settings_warning) = Some(warning);
     }
 
     /// Why settings.json was set aside at a start, if it was.
@@ -282,7 +299,7 @@ impl Controller {
     pub fn config_view(&self) -> Option<ConfigView> {
         let last = lock(&self.last_config).clone();
         match self.handle() {
-            Some(h) => Some(ConfigView::of(&h, last.as_ref())),
+            Some(h) => Some(ConfigView::of(&h, last.as_ref(), self.lang())),
             None => last,
         }
     }

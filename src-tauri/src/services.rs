@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use mimo2codex::i18n::tr_attr;
 use mimo2codex::settings::Settings;
+use mimo2codex::t;
 use mimo2codex::upstream::OutboundRoute;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt as _;
@@ -18,11 +20,14 @@ pub fn controller(app: &AppHandle) -> Ctl {
 }
 
 fn save_settings(ctl: &Controller, change: impl FnOnce(&mut Settings)) -> Result<(), CommandError> {
+    // A file corrupted while we run is set aside by the next read: say so in the window.
+    if let Some(warning) = Settings::load(ctl.data_dir()).warning {
+        ctl.note_settings_warning(warning);
+    }
     Settings::update(ctl.data_dir(), change)
         .map(drop)
         .map_err(|e| {
-            CommandError::new(e.to_string())
-                .with_fix("check that the data directory is writable (see the path at the bottom)")
+            CommandError::new(e.to_string()).with_fix(t!(ctl.lang(), "desktop-settings-unwritable"))
         })
 }
 
@@ -37,8 +42,7 @@ pub fn parse_route(text: &str) -> Result<OutboundRoute, CommandError> {
 pub fn set_route(ctl: &Controller, route: OutboundRoute) -> Result<(), CommandError> {
     match ctl.handle() {
         Some(handle) => handle.set_route(route).map_err(|e| {
-            CommandError::new(e.to_string())
-                .with_fix("pick another route, or fix the proxy URL (e.g. http://127.0.0.1:7890)")
+            CommandError::new(e.to_string()).with_fix(t!(ctl.lang(), "desktop-route-fix"))
         }),
         None => {
             save_settings(ctl, |s| s.proxy = route.clone())?;
@@ -96,8 +100,16 @@ pub async fn save_provider_key(
     key: &str,
 ) -> Result<(), CommandError> {
     let key = key.trim();
+    let lang = ctl.lang();
     if key.is_empty() {
-        return Err(CommandError::new("the key is empty").with_fix("paste the provider's API key"));
+        return Err(
+            CommandError::new(t!(lang, "desktop-key-empty")).with_fix(tr_attr(
+                lang,
+                "desktop-key-empty",
+                "fix",
+                &[],
+            )),
+        );
     }
     let env_file = ctl.data_dir().join(".env");
     let registry = ctl.config_view().and_then(|c| c.registry);
@@ -130,8 +142,9 @@ pub fn set_autostart(app: &AppHandle, on: bool) -> Result<(), CommandError> {
         launcher.disable()
     };
     result.map_err(|e| {
-        CommandError::new(format!("cannot change start at login: {e}"))
-            .with_fix("check that ~/.config/autostart (Linux) or the login items are writable")
+        let lang = controller(app).lang();
+        CommandError::new(t!(lang, "desktop-autostart-failed", error = e.to_string()))
+            .with_fix(tr_attr(lang, "desktop-autostart-failed", "fix", &[]))
     })
 }
 
@@ -142,8 +155,14 @@ pub fn autostart_enabled(app: &AppHandle) -> bool {
 /// Saves the listen port and restarts the engine on it.
 pub async fn set_port(ctl: &Controller, port: u16) -> Result<(), CommandError> {
     if port == 0 {
+        let lang = ctl.lang();
         return Err(
-            CommandError::new("port 0 is not a fixed port").with_fix("use 1024–65535, e.g. 8788")
+            CommandError::new(t!(lang, "desktop-port-zero")).with_fix(tr_attr(
+                lang,
+                "desktop-port-zero",
+                "fix",
+                &[],
+            )),
         );
     }
     save_settings(ctl, |s| s.port = Some(port))?;
@@ -161,6 +180,10 @@ pub fn set_language(ctl: &Controller, choice: &str) -> Result<(), CommandError> 
     };
     save_settings(ctl, |s| s.language = saved.clone())?;
     ctl.set_lang(lang, saved.as_deref().unwrap_or("system"));
+    if let Some(handle) = ctl.handle() {
+        // Codex's error text follows from the next request.
+        handle.set_lang(lang);
+    }
     tracing::info!("language is now {lang}");
     Ok(())
 }

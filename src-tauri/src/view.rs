@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mimo2codex::provider::builtin::builtin_profile;
 use mimo2codex::provider::key_status::{key_statuses, KeySource, KeyStatus};
 use mimo2codex::provider::ProviderRegistry;
+use mimo2codex::settings::effective::{Origin, Sourced};
 use mimo2codex::upstream::OutboundRoute;
 
 use crate::control::{ConfigView, Controller};
@@ -122,16 +123,10 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
         warnings.push(err.to_string());
         Vec::new()
     });
-    let port = match crate::control::common_args_from_env() {
-        Ok(common) => mimo2codex::cli::effective_port(&common, data_dir),
-        Err(err) => {
-            warnings.push(err);
-            mimo2codex::settings::effective::Sourced {
-                value: mimo2codex::engine::DEFAULT_PORT,
-                origin: mimo2codex::settings::effective::Origin::Default,
-            }
-        }
-    };
+    let port = ctl.port_source().unwrap_or(Sourced {
+        value: mimo2codex::engine::DEFAULT_PORT,
+        origin: Origin::Default,
+    });
     AppView {
         status: status_view(&ctl.status()),
         route: route_view(config.as_ref(), &ctl.detected(), ctl.lang()),

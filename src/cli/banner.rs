@@ -1,18 +1,39 @@
-//! The startup banner on stderr: everything a user needs to check the setup at a glance.
+//! The startup banner on stderr: everything a user needs to check the setup at a glance, in the
+//! CLI's language (the log's "started" line stays English).
 
 use std::path::Path;
 
+use super::{label_width, pad};
 use crate::engine::RunningEngine;
+use crate::i18n::Lang;
 use crate::logging::LogGuard;
+use crate::t;
 
 /// The banner's lines (also used by tests and the desktop status view).
-pub fn lines(running: &RunningEngine, data_dir: &Path, log: &LogGuard) -> Vec<String> {
+pub fn lines(running: &RunningEngine, data_dir: &Path, log: &LogGuard, lang: Lang) -> Vec<String> {
     let settings = running.handle.settings();
     let registry = &settings.registry;
     let default = registry.default_provider();
+    let labels = [
+        t!(lang, "cli-banner-listening"),
+        t!(lang, "cli-banner-provider"),
+        t!(lang, "cli-banner-key"),
+        t!(lang, "cli-banner-also"),
+        t!(lang, "cli-banner-tls"),
+        t!(lang, "cli-banner-thinking"),
+        t!(lang, "cli-banner-log-file"),
+        t!(lang, "cli-banner-data-dir"),
+    ];
+    let width = label_width(&labels, 0);
+    let [listening, provider, key_label, also, tls, thinking, log_file, data] =
+        labels.map(|l| format!("  {}", pad(&l, width)));
     let key = match &default.api_key {
         Some(k) if !k.is_empty() => format!("{}={}", default.primary_key_env(), k.masked()),
-        _ => format!("missing — set {}", default.primary_key_env()),
+        _ => t!(
+            lang,
+            "cli-banner-key-missing",
+            var = default.primary_key_env()
+        ),
     };
     let others: Vec<&str> = registry
         .providers()
@@ -22,37 +43,54 @@ pub fn lines(running: &RunningEngine, data_dir: &Path, log: &LogGuard) -> Vec<St
         .collect();
     let mut out = vec![
         format!("mimo2codex {}", crate::VERSION),
-        format!("  listening: {}  (Codex base_url)", running.base_url()),
         format!(
-            "  provider:  {} (default) → {}  model {}",
-            default.id, default.base_url, default.default_model
+            "{listening}{}",
+            t!(lang, "cli-banner-listening-value", url = running.base_url())
         ),
-        format!("  key:       {key}"),
+        format!(
+            "{provider}{}",
+            t!(
+                lang,
+                "cli-banner-provider-value",
+                id = default.id.as_str(),
+                url = default.base_url.as_str(),
+                model = default.default_model.as_str()
+            )
+        ),
+        format!("{key_label}{key}"),
     ];
     if !others.is_empty() {
-        out.push(format!("  also:      {}", others.join(", ")));
+        out.push(format!("{also}{}", others.join(", ")));
     }
-    out.push(format!("  {}", settings.upstream.route().describe()));
-    if let Some(hint) = settings.upstream.route().hint() {
-        out.push(format!("             {hint}"));
+    let route = settings.upstream.route();
+    out.push(format!("  {}", route.describe_in(lang)));
+    if let Some(hint) = route.hint_in(lang) {
+        out.push(format!("{}{hint}", " ".repeat(width + 2)));
     }
     if let Some(ca) = &settings.upstream.config().extra_ca {
-        out.push(format!("  tls:       {}", ca.describe()));
+        out.push(format!("{tls}{}", ca.describe_in(lang)));
     }
     out.push(format!(
-        "  thinking:  {}",
-        if settings.thinking { "on" } else { "off" }
+        "{thinking}{}",
+        if settings.thinking {
+            t!(lang, "cli-banner-on")
+        } else {
+            t!(lang, "cli-banner-off")
+        }
     ));
     out.push(match &log.file {
-        Ok(path) => format!("  log file:  {}", path.display()),
-        Err(err) => format!("  log file:  none ({err})"),
+        Ok(path) => format!("{log_file}{}", path.display()),
+        Err(err) => format!(
+            "{log_file}{}",
+            t!(lang, "cli-banner-log-none", why = err.to_string())
+        ),
     });
-    out.push(format!("  data dir:  {}", data_dir.display()));
+    out.push(format!("{data}{}", data_dir.display()));
     out
 }
 
-pub fn print(running: &RunningEngine, data_dir: &Path, log: &LogGuard) {
-    let lines = lines(running, data_dir, log);
+pub fn print(running: &RunningEngine, data_dir: &Path, log: &LogGuard, lang: Lang) {
+    let lines = lines(running, data_dir, log, lang);
     for line in &lines {
         eprintln!("{line}");
     }

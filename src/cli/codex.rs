@@ -4,11 +4,16 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
-use super::{effective_port, load_inputs_or_exit, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
+use super::{
+    effective_port, error, label_width, load_inputs_or_exit, pad, CommonArgs, EXIT_CONFIG,
+    EXIT_RUNTIME,
+};
 use crate::codex_config::{
     self, catalog_models, engine_base_url, resolve_codex_home, resolve_model, CodexConfigError,
     CodexPaths, DisableOutcome, EnableOptions,
 };
+use crate::i18n::Lang;
+use crate::t;
 
 /// Exit code of `codex status` when Codex does not point at mimo2codex.
 pub const EXIT_NOT_ENABLED: i32 = 3;
@@ -40,12 +45,12 @@ pub enum CodexAction {
 }
 
 /// Runs a `codex` subcommand; returns the exit code.
-pub fn run(args: &CodexArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
+pub fn run(args: &CodexArgs, common: &CommonArgs, data_dir: &Path, lang: Lang) -> i32 {
     let paths = CodexPaths::new(resolve_codex_home(args.codex_home.as_deref()), data_dir);
     match &args.action {
-        CodexAction::Enable { model } => enable(&paths, common, model.as_deref()),
-        CodexAction::Disable => disable(&paths),
-        CodexAction::Status => status(&paths, common),
+        CodexAction::Enable { model } => enable(&paths, common, model.as_deref(), lang),
+        CodexAction::Disable => disable(&paths, lang),
+        CodexAction::Status => status(&paths, common, lang),
     }
 }
 
@@ -55,105 +60,185 @@ fn exit_code(err: &CodexConfigError) -> i32 {
         | CodexConfigError::NotUtf8 { .. }
         | CodexConfigError::Unsupported { .. }
         | CodexConfigError::BadState { .. }
-        | CodexConfigError::Model(_) => EXIT_CONFIG,
+        | CodexConfigError::Model { .. } => EXIT_CONFIG,
         CodexConfigError::ReadOnly { .. } | CodexConfigError::Io { .. } => EXIT_RUNTIME,
     }
 }
 
-fn fail(err: &CodexConfigError) -> i32 {
-    eprintln!("error: {err}");
+fn fail(err: &CodexConfigError, lang: Lang) -> i32 {
+    error(lang, &err.text(lang));
     exit_code(err)
 }
 
-fn enable(paths: &CodexPaths, common: &CommonArgs, model: Option<&str>) -> i32 {
-    let inputs = match load_inputs_or_exit(common, &paths.data_dir) {
+/// The row labels of `enable` / `disable`, padded to one width.
+struct Labels {
+    created: String,
+    updated: String,
+    unchanged: String,
+    restored: String,
+    removed: String,
+    backup: String,
+    catalog: String,
+    codex: String,
+    warning: String,
+}
+
+impl Labels {
+    fn new(lang: Lang) -> Labels {
+        let labels = [
+            t!(lang, "cli-label-created"),
+            t!(lang, "cli-label-updated"),
+            t!(lang, "cli-label-unchanged"),
+            t!(lang, "cli-label-restored"),
+            t!(lang, "cli-label-removed"),
+            t!(lang, "cli-label-backup"),
+            t!(lang, "cli-label-catalog"),
+            t!(lang, "cli-label-codex"),
+            t!(lang, "cli-label-warning"),
+        ];
+        let width = label_width(&labels, 11);
+        let [created, updated, unchanged, restored, removed, backup, catalog, codex, warning] =
+            labels.map(|l| pad(&l, width));
+        Labels {
+            created,
+            updated,
+            unchanged,
+            restored,
+            removed,
+            backup,
+            catalog,
+            codex,
+            warning,
+        }
+    }
+}
+
+fn enable(paths: &CodexPaths, common: &CommonArgs, model: Option<&str>, lang: Lang) -> i32 {
+    let inputs = match load_inputs_or_exit(common, &paths.data_dir, lang) {
         Ok(inputs) => inputs,
         Err(code) => return code,
     };
     let registry = &inputs.registry;
     let model = match resolve_model(registry, model) {
         Ok(m) => m,
-        Err(err) => return fail(&err),
+        Err(err) => return fail(&err, lang),
     };
     let opts = EnableOptions {
         catalog: catalog_models(registry, &model),
         model,
         base_url: engine_base_url(&common.host, inputs.effective.port.value),
     };
-    match codex_config::enable(paths, &opts) {
+    let l = Labels::new(lang);
+    match codex_config::enable_in(paths, &opts, lang) {
         Ok(report) => {
+            let config = report.config_path.display().to_string();
             if report.changed {
-                println!(
-                    "{}    {}",
-                    if report.created { "created" } else { "updated" },
-                    report.config_path.display()
-                );
+                let label = if report.created {
+                    &l.created
+                } else {
+                    &l.updated
+                };
+                println!("{label}{config}");
             } else {
                 println!(
-                    "unchanged  {} (already points at {})",
-                    report.config_path.display(),
-                    report.base_url
+                    "{}{}",
+                    l.unchanged,
+                    t!(
+                        lang,
+                        "cli-codex-already",
+                        path = config,
+                        url = report.base_url.as_str()
+                    )
                 );
             }
             if let Some(b) = &report.backup {
-                println!("backup     {}", b.display());
+                println!("{}{}", l.backup, b.display());
             }
+            let catalog = report.catalog_path.display().to_string();
+            let count = report.catalog_models.to_string();
+            let catalog = if report.catalog_changed {
+                t!(
+                    lang,
+                    "cli-codex-catalog-written",
+                    path = catalog,
+                    count = count
+                )
+            } else {
+                t!(
+                    lang,
+                    "cli-codex-catalog-unchanged",
+                    path = catalog,
+                    count = count
+                )
+            };
+            println!("{}{catalog}", l.catalog);
             println!(
-                "catalog    {} ({} models{})",
-                report.catalog_path.display(),
-                report.catalog_models,
-                if report.catalog_changed {
-                    ", written"
-                } else {
-                    ", unchanged"
-                }
+                "{}{}",
+                l.codex,
+                t!(
+                    lang,
+                    "cli-codex-target",
+                    url = report.base_url.as_str(),
+                    model = report.model.as_str()
+                )
             );
-            println!("codex  →   {}  model {}", report.base_url, report.model);
             for w in &report.warnings {
-                println!("warning    {w}");
+                println!("{}{w}", l.warning);
             }
-            println!("undo with: mimo2codex codex disable");
+            println!("{}", t!(lang, "cli-codex-undo"));
             0
         }
-        Err(err) => fail(&err),
+        Err(err) => fail(&err, lang),
     }
 }
 
-fn disable(paths: &CodexPaths) -> i32 {
+fn disable(paths: &CodexPaths, lang: Lang) -> i32 {
+    let l = Labels::new(lang);
     match codex_config::disable(paths) {
         Ok(report) => {
-            let path = report.config_path.display();
+            let path = report.config_path.display().to_string();
             match report.outcome {
-                DisableOutcome::RestoredBackup(b) => {
-                    println!("restored   {path} (from {})", b.display())
-                }
-                DisableOutcome::RemovedCreatedFile => {
-                    println!("removed    {path} (mimo2codex had created it)")
-                }
-                DisableOutcome::Edited => println!(
-                    "updated    {path}: mimo2codex keys removed, your previous model_provider/model/model_catalog_json put back"
+                DisableOutcome::RestoredBackup(b) => println!(
+                    "{}{}",
+                    l.restored,
+                    t!(
+                        lang,
+                        "cli-codex-restored",
+                        path = path,
+                        backup = b.display().to_string()
+                    )
                 ),
-                DisableOutcome::NotEnabled => {
-                    println!("unchanged  {path} (Codex does not point at mimo2codex)")
+                DisableOutcome::RemovedCreatedFile => println!(
+                    "{}{}",
+                    l.removed,
+                    t!(lang, "cli-codex-removed", path = path)
+                ),
+                DisableOutcome::Edited => {
+                    println!("{}{}", l.updated, t!(lang, "cli-codex-edited", path = path))
                 }
+                DisableOutcome::NotEnabled => println!(
+                    "{}{}",
+                    l.unchanged,
+                    t!(lang, "cli-codex-not-enabled", path = path)
+                ),
             }
             0
         }
-        Err(err) => fail(&err),
+        Err(err) => fail(&err, lang),
     }
 }
 
-fn status(paths: &CodexPaths, common: &CommonArgs) -> i32 {
+fn status(paths: &CodexPaths, common: &CommonArgs, lang: Lang) -> i32 {
     let port = effective_port(common, &paths.data_dir).value;
-    match codex_config::status(paths, &engine_base_url(&common.host, port)) {
+    match codex_config::status_in(paths, &engine_base_url(&common.host, port), lang) {
         Ok(report) => {
-            print!("{report}");
+            print!("{}", report.render(lang));
             if report.enabled {
                 0
             } else {
                 EXIT_NOT_ENABLED
             }
         }
-        Err(err) => fail(&err),
+        Err(err) => fail(&err, lang),
     }
 }

@@ -9,6 +9,8 @@ use super::{load_inputs, new_runtime, CommonArgs, EXIT_CONFIG, EXIT_RUNTIME};
 use crate::codex_config::{resolve_codex_home, CodexPaths};
 use crate::config::env_flag;
 use crate::doctor::{run_doctor, Check, CheckStatus, DoctorContext, DoctorReport};
+use crate::i18n::Lang;
+use crate::t;
 
 /// `mimo2codex doctor`
 #[derive(Debug, Args)]
@@ -27,20 +29,36 @@ pub struct DoctorArgs {
     pub no_detect: bool,
 }
 
-fn print_check(check: &Check) {
+fn print_check(lang: Lang, check: &Check) {
     println!(
-        "{} {}: {}",
-        check.status.symbol(),
-        check.title,
-        check.detail
+        "{}",
+        t!(
+            lang,
+            "doctor-cli-check",
+            symbol = check.status.symbol(),
+            title = check.title.as_str(),
+            detail = check.detail.as_str()
+        )
     );
     if let Some(fix) = &check.fix {
         if check.status != CheckStatus::Pass {
-            println!("    fix: {fix}");
+            println!("    {}", t!(lang, "doctor-cli-fix", fix = fix.as_str()));
         } else {
             println!("    {fix}");
         }
     }
+}
+
+/// `3 passed, 1 warning, 1 failed, 0 skipped`, in `lang`.
+fn summary_line(lang: Lang, report: &DoctorReport) -> String {
+    t!(
+        lang,
+        "doctor-cli-summary",
+        pass = report.count(CheckStatus::Pass),
+        warn = report.count(CheckStatus::Warn),
+        fail = report.count(CheckStatus::Fail),
+        skip = report.count(CheckStatus::Skip)
+    )
 }
 
 fn summary(report: &DoctorReport) -> serde_json::Value {
@@ -53,13 +71,15 @@ fn summary(report: &DoctorReport) -> serde_json::Value {
 }
 
 /// What the doctor checks, from the configuration `serve` would run with (flags and variables,
-/// `.env`, settings.json, providers.json) — for `doctor` and the desktop's per-provider "Test"
+/// `.env`, settings.json, providers.json), in the CLI's language (`--lang`, `MIMO2CODEX_LANG`,
+/// settings.json, else the OS) — for `doctor` and the desktop's per-provider "Test"
 /// ([`crate::doctor::test_provider`]). The error says what is wrong with the configuration.
 pub fn context(common: &CommonArgs, data_dir: &Path) -> Result<DoctorContext, String> {
     let inputs = load_inputs(common, data_dir)?;
     let network = crate::settings::network_config(common, &inputs.env, &inputs.settings)
         .map_err(|e| e.to_string())?;
     let mut ctx = DoctorContext::new(inputs.registry, network);
+    ctx.lang = super::language(common, &inputs.settings).map_err(|e| e.to_string())?;
     ctx.no_proxy_from_env = env_flag(&inputs.env, "MIMO2CODEX_NO_PROXY_FROM_ENV");
     ctx.host = common.host.clone();
     ctx.port = inputs.effective.port.value;
@@ -71,12 +91,13 @@ pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
     let mut ctx = match context(common, data_dir) {
         Ok(ctx) => ctx,
         Err(err) => {
-            eprintln!("error: {err}");
+            super::error(super::cli_lang(), &err);
             return EXIT_CONFIG;
         }
     };
+    let lang = ctx.lang;
     if !(args.connect_timeout.is_finite() && args.connect_timeout > 0.0) {
-        eprintln!("error: --connect-timeout must be a positive number of seconds");
+        super::error(lang, &t!(lang, "doctor-cli-bad-timeout"));
         return EXIT_CONFIG;
     }
     let connect_timeout = Duration::from_secs_f64(args.connect_timeout.min(60.0));
@@ -96,13 +117,18 @@ pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
     let json = args.json;
     if !json {
         println!(
-            "mimo2codex doctor: Codex → mimo2codex ({}:{}) → proxy → provider",
-            ctx.host, ctx.port
+            "{}",
+            t!(
+                lang,
+                "doctor-cli-header",
+                host = ctx.host.as_str(),
+                port = ctx.port
+            )
         );
     }
     let report = runtime.block_on(run_doctor(&ctx, |check| {
         if !json {
-            print_check(check);
+            print_check(lang, check);
         }
     }));
     if json {
@@ -114,22 +140,64 @@ pub fn run(args: &DoctorArgs, common: &CommonArgs, data_dir: &Path) -> i32 {
         match serde_json::to_string_pretty(&out) {
             Ok(text) => println!("{text}"),
             Err(err) => {
-                eprintln!("error: cannot encode the report: {err}");
+                super::error(
+                    lang,
+                    &t!(lang, "doctor-cli-encode-error", error = err.to_string()),
+                );
                 return EXIT_RUNTIME;
             }
         }
     } else {
-        println!(
-            "{} passed, {} warning(s), {} failed, {} skipped",
-            report.count(CheckStatus::Pass),
-            report.count(CheckStatus::Warn),
-            report.count(CheckStatus::Fail),
-            report.count(CheckStatus::Skip)
-        );
+        println!("{}", summary_line(lang, &report));
     }
     if report.ok() {
         0
     } else {
         EXIT_RUNTIME
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_line_in_both_languages() {
+        let report = DoctorReport {
+            checks: vec![
+                Check::new("a", "A", CheckStatus::Pass, ""),
+                Check::new("b", "B", CheckStatus::Pass, ""),
+                Check::new("c", "C", CheckStatus::Warn, ""),
+                Check::new("d", "D", CheckStatus::Fail, ""),
+            ],
+        };
+        assert_eq!(
+            summary_line(Lang::En, &report),
+            "2 passed, 1 warning, 1 failed, 0 skipped"
+        );
+        let two_warnings = DoctorReport {
+            checks: vec![
+                Check::new("c", "C", CheckStatus::Warn, ""),
+                Check::new("e", "E", CheckStatus::Warn, ""),
+            ],
+        };
+        assert_eq!(
+            summary_line(Lang::En, &two_warnings),
+            "0 passed, 2 warnings, 0 failed, 0 skipped"
+        );
+        assert_eq!(
+            summary_line(Lang::ZhCn, &report),
+            "通过 2 项，警告 1 项，失败 1 项，跳过 0 项"
+        );
+        assert_eq!(t!(Lang::ZhCn, "doctor-cli-fix", fix = "x"), "解决办法：x");
+        assert_eq!(
+            t!(
+                Lang::En,
+                "doctor-cli-header",
+                host = "127.0.0.1",
+                port = 8788u16
+            ),
+            "mimo2codex doctor: Codex → mimo2codex (127.0.0.1:8788) → proxy → provider"
+        );
     }
 }

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{EXIT_CONFIG, EXIT_RUNTIME};
+use super::{error, label_width, pad, EXIT_CONFIG, EXIT_RUNTIME};
+use crate::i18n::Lang;
 use crate::network::launcher::{write_launchers, LauncherError, LauncherOptions, Outcome};
+use crate::t;
 use crate::upstream::ProxyUrl;
 
 /// `mimo2codex launcher`
@@ -26,12 +28,15 @@ pub struct LauncherArgs {
     pub force: bool,
 }
 
-pub fn run(args: &LauncherArgs, data_dir: &Path) -> i32 {
+pub fn run(args: &LauncherArgs, data_dir: &Path, lang: Lang) -> i32 {
     let proxy = match args.proxy_for_codex.as_deref().map(ProxyUrl::parse) {
         None => None,
         Some(Ok(url)) => Some(url),
         Some(Err(err)) => {
-            eprintln!("error: --proxy-for-codex: {err}");
+            error(
+                lang,
+                &t!(lang, "cli-launcher-bad-proxy", error = err.text(lang)),
+            );
             return EXIT_CONFIG;
         }
     };
@@ -42,38 +47,63 @@ pub fn run(args: &LauncherArgs, data_dir: &Path) -> i32 {
     let dir = args.dir.clone().unwrap_or_else(|| data_dir.to_path_buf());
     let written = match write_launchers(&dir, &opts, args.force) {
         Ok(w) => w,
-        Err(err @ LauncherError::Quote { .. }) => {
-            eprintln!("error: {err}");
+        Err(LauncherError::Quote { what }) => {
+            error(lang, &t!(lang, "cli-launcher-quote", what = what));
             return EXIT_CONFIG;
         }
-        Err(err) => {
-            eprintln!("error: {err}");
+        Err(LauncherError::Io { path, source }) => {
+            let message = t!(
+                lang,
+                "cli-config-write",
+                path = path.display().to_string(),
+                detail = source.to_string()
+            );
+            error(lang, &message);
             return EXIT_RUNTIME;
         }
     };
+    let labels = [
+        t!(lang, "cli-label-created"),
+        t!(lang, "cli-label-updated"),
+        t!(lang, "cli-label-unchanged"),
+        t!(lang, "cli-label-kept"),
+        t!(lang, "cli-label-replaced"),
+    ];
+    let width = label_width(&labels, 11);
+    let [created, updated, unchanged, kept_label, replaced] = labels.map(|l| pad(&l, width));
     let mut kept = false;
     for (path, outcome) in &written {
-        let path = path.display();
+        let path = path.display().to_string();
         match outcome {
-            Outcome::Created => println!("created    {path}"),
-            Outcome::Updated => println!("updated    {path}"),
-            Outcome::Unchanged => println!("unchanged  {path}"),
+            Outcome::Created => println!("{created}{path}"),
+            Outcome::Updated => println!("{updated}{path}"),
+            Outcome::Unchanged => println!("{unchanged}{path}"),
             Outcome::KeptEdited => {
                 kept = true;
-                println!("kept       {path} (you edited it; --force replaces it and keeps yours as .bak)")
+                println!("{kept_label}{}", t!(lang, "cli-launcher-kept", path = path))
             }
-            Outcome::ReplacedWithBackup(bak) => {
-                println!("replaced   {path} (your version: {})", bak.display())
-            }
+            Outcome::ReplacedWithBackup(bak) => println!(
+                "{replaced}{}",
+                t!(
+                    lang,
+                    "cli-launcher-replaced",
+                    path = path,
+                    backup = bak.display().to_string()
+                )
+            ),
         }
     }
     match &opts.proxy {
-        Some(p) => println!("Codex's own traffic goes through {}; NO_PROXY always covers localhost,127.0.0.1,::1", p.masked()),
-        None => println!("Codex's proxy variables are left as they are; NO_PROXY always covers localhost,127.0.0.1,::1"),
+        Some(p) => println!("{}", t!(lang, "cli-launcher-proxy", proxy = p.masked())),
+        None => println!("{}", t!(lang, "cli-launcher-no-proxy")),
     }
     println!(
-        "run Codex through it: {} [codex arguments]  (Windows: codex-with-proxy.cmd or .ps1)",
-        dir.join(crate::network::launcher::SH).display()
+        "{}",
+        t!(
+            lang,
+            "cli-launcher-run",
+            script = dir.join(crate::network::launcher::SH).display().to_string()
+        )
     );
     if kept {
         EXIT_RUNTIME

@@ -8,15 +8,18 @@ mod setup;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{env_flag, resolve_data_dir};
 use crate::engine::{self, EngineConfig};
+use crate::i18n::{Lang, LangError};
 use crate::provider::env_file::{merged_env, process_env, read_env_file};
-use crate::provider::registry::{ProviderRegistry, ProviderSources};
+use crate::provider::registry::{ProviderConfigError, ProviderRegistry, ProviderSources};
 use crate::settings::effective::{apply_settings_provider, Effective, Origin};
 use crate::settings::Settings;
+use crate::t;
 
 /// Exit codes: 0 ok, 1 runtime failure (port busy…), 2 bad flags or configuration.
 pub const EXIT_RUNTIME: i32 = 1;
@@ -132,6 +135,9 @@ pub enum Command {
 }
 
 /// Entry point of the binary; returns the process exit code.
+///
+/// clap's own text (`--help`, usage errors) stays English; everything else the CLI prints is in
+/// the language of `--lang` / `MIMO2CODEX_LANG` / settings.json / the OS ([`language`]).
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -142,20 +148,152 @@ pub fn run() -> i32 {
         }
     };
     let data_dir = resolve_data_dir(cli.common.data_dir.as_deref());
+    // Read quietly: the command reads settings.json again and warns about it in its language.
+    let settings = Settings::load(&data_dir).settings;
+    let lang = match language(&cli.common, &settings) {
+        Ok(lang) => lang,
+        Err(err) => {
+            // Said in the language settings.json or the OS asks for.
+            let lang = fallback_language(&settings);
+            error(
+                lang,
+                &t!(lang, "cli-error-bad-lang", value = err.0.as_str()),
+            );
+            return EXIT_CONFIG;
+        }
+    };
+    let _ = CLI_LANG.set(lang);
     match cli.command {
-        Some(Command::Init) => setup::init(&data_dir),
-        Some(Command::PrintConfig) => setup::print_config(&cli.common, &data_dir),
-        Some(Command::Codex(args)) => codex::run(&args, &cli.common, &data_dir),
+        Some(Command::Init) => setup::init(&data_dir, lang),
+        Some(Command::PrintConfig) => setup::print_config(&cli.common, &data_dir, lang),
+        Some(Command::Codex(args)) => codex::run(&args, &cli.common, &data_dir, lang),
         Some(Command::Doctor(args)) => doctor::run(&args, &cli.common, &data_dir),
-        Some(Command::Launcher(args)) => launcher::run(&args, &data_dir),
-        Some(Command::Serve) | None => serve(&cli.common, data_dir),
+        Some(Command::Launcher(args)) => launcher::run(&args, &data_dir, lang),
+        Some(Command::Serve) | None => serve(&cli.common, data_dir, lang),
     }
 }
 
-/// Process env over `<data dir>/.env`.
+/// The language [`run`] resolved for this process (English until it has).
+static CLI_LANG: OnceLock<Lang> = OnceLock::new();
+
+/// The language this command speaks, for the few places that are not handed one.
+pub fn cli_lang() -> Lang {
+    CLI_LANG.get().copied().unwrap_or_default()
+}
+
+/// The language to speak: `--lang` / `MIMO2CODEX_LANG` (an unknown value is an error), else
+/// settings.json's `language` (an unknown value there is ignored: settings never fail a command),
+/// else the OS language.
+pub fn language(common: &CommonArgs, settings: &Settings) -> Result<Lang, LangError> {
+    match common.lang.as_deref() {
+        Some(_) => common.language(settings),
+        None => Ok(fallback_language(settings)),
+    }
+}
+
+/// settings.json's language if it is one we have, else the OS language.
+fn fallback_language(settings: &Settings) -> Lang {
+    Lang::resolve(settings.language.as_deref()).unwrap_or_else(|_| Lang::from_os())
+}
+
+/// Prints `error: <message>` (in `lang`) on stderr.
+pub fn error(lang: Lang, message: &str) {
+    eprintln!("{}", t!(lang, "cli-error", message = message));
+}
+
+/// `label` padded with spaces to `width` terminal columns (CJK characters take two), at least one
+/// space after it: the CLI's aligned `label  value` rows.
+pub fn pad(label: &str, width: usize) -> String {
+    let used = display_width(label);
+    format!("{label}{}", " ".repeat(width.saturating_sub(used).max(1)))
+}
+
+/// Terminal columns of `text`: wide (CJK, full-width) characters count two.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF => 2,
+            0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// The column width that aligns the values after `labels` (the widest label plus one space, at
+/// least `min`).
+pub fn label_width(labels: &[String], min: usize) -> usize {
+    labels
+        .iter()
+        .map(|l| display_width(l) + 1)
+        .max()
+        .unwrap_or(0)
+        .max(min)
+}
+
+/// Process env over `<data dir>/.env`; the error is in English (see [`load_env_in`]).
 pub fn load_env(data_dir: &std::path::Path) -> Result<HashMap<String, String>, String> {
-    let file = read_env_file(&data_dir.join(".env")).map_err(|e| e.to_string())?;
+    load_env_in(data_dir, Lang::En)
+}
+
+/// [`load_env`] with its error in `lang`.
+pub fn load_env_in(
+    data_dir: &std::path::Path,
+    lang: Lang,
+) -> Result<HashMap<String, String>, String> {
+    let file = read_env_file(&data_dir.join(".env")).map_err(|e| provider_error(lang, &e))?;
     Ok(merged_env(process_env(), file))
+}
+
+/// A provider configuration error (`.env`, providers.json, an unknown default provider) in `lang`.
+pub fn provider_error(lang: Lang, err: &ProviderConfigError) -> String {
+    match err {
+        ProviderConfigError::ProvidersJson {
+            path,
+            line,
+            column,
+            message,
+        } => t!(
+            lang,
+            "cli-config-json",
+            path = path.display().to_string(),
+            line = line.to_string(),
+            column = column.to_string(),
+            message = message.as_str()
+        ),
+        ProviderConfigError::ProvidersJsonField {
+            path,
+            index,
+            field,
+            message,
+        } => t!(
+            lang,
+            "cli-config-field",
+            path = path.display().to_string(),
+            index = index.to_string(),
+            field = field.as_str(),
+            message = message.as_str()
+        ),
+        ProviderConfigError::Io { path, source } => t!(
+            lang,
+            "cli-config-read",
+            path = path.display().to_string(),
+            detail = source.to_string()
+        ),
+        ProviderConfigError::Write { path, source } => t!(
+            lang,
+            "cli-config-write",
+            path = path.display().to_string(),
+            detail = source.to_string()
+        ),
+        ProviderConfigError::UnknownDefault { id, origin, known } => t!(
+            lang,
+            "cli-config-unknown-provider",
+            id = id.as_str(),
+            origin = origin.as_str(),
+            known = known.as_str()
+        ),
+        ProviderConfigError::Invalid(message) => message.clone(),
+    }
 }
 
 /// settings.json; a problem reading it is a warning (defaults apply), never a failure.
@@ -164,18 +302,19 @@ pub fn load_settings(data_dir: &std::path::Path) -> Settings {
     // Settings::load already logged it; before logging starts, say it on stderr.
     if let Some(warning) = &loaded.warning {
         if !tracing::dispatcher::has_been_set() {
-            eprintln!("warning: {warning}");
+            let lang = cli_lang();
+            eprintln!("{}", t!(lang, "cli-warning", message = warning.as_str()));
         }
     }
     loaded.settings
 }
 
-/// A warning through the log when it is set up, else on stderr (commands that do not log).
+/// A warning through the log (English) when it is set up, else on stderr (commands that do not log).
 fn warn(message: &str) {
     if tracing::dispatcher::has_been_set() {
         tracing::warn!("{message}");
     } else {
-        eprintln!("warning: {message}");
+        eprintln!("{}", t!(cli_lang(), "cli-warning", message = message));
     }
 }
 
@@ -189,12 +328,14 @@ pub struct Inputs {
     pub registry: ProviderRegistry,
 }
 
-/// Loads [`Inputs`]; the error says what is wrong (bad `.env`, providers.json, unknown provider).
+/// Loads [`Inputs`]; the error says what is wrong (bad `.env`, providers.json, unknown provider),
+/// in the language of `common` and settings.json.
 pub fn load_inputs(common: &CommonArgs, data_dir: &std::path::Path) -> Result<Inputs, String> {
-    let env = load_env(data_dir)?;
     let settings = load_settings(data_dir);
+    let lang = language(common, &settings).unwrap_or_else(|_| fallback_language(&settings));
+    let env = load_env_in(data_dir, lang)?;
     let effective = Effective::resolve(common, &env, &settings);
-    let registry = load_registry(data_dir, &env, &effective)?;
+    let registry = load_registry(data_dir, &env, &effective, lang)?;
     Ok(Inputs {
         env,
         settings,
@@ -214,9 +355,13 @@ pub fn effective_port(
 }
 
 /// [`load_inputs`] for a command: on failure, prints why and gives the exit code.
-fn load_inputs_or_exit(common: &CommonArgs, data_dir: &std::path::Path) -> Result<Inputs, i32> {
+fn load_inputs_or_exit(
+    common: &CommonArgs,
+    data_dir: &std::path::Path,
+    lang: Lang,
+) -> Result<Inputs, i32> {
     load_inputs(common, data_dir).map_err(|err| {
-        eprintln!("error: {err}");
+        error(lang, &err);
         EXIT_CONFIG
     })
 }
@@ -227,7 +372,11 @@ fn new_runtime() -> Result<tokio::runtime::Runtime, i32> {
         .enable_all()
         .build()
         .map_err(|err| {
-            eprintln!("error: cannot start the async runtime: {err}");
+            let lang = cli_lang();
+            error(
+                lang,
+                &t!(lang, "cli-error-runtime", detail = err.to_string()),
+            );
             EXIT_RUNTIME
         })
 }
@@ -239,6 +388,7 @@ pub fn load_registry(
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
     effective: &Effective,
+    lang: Lang,
 ) -> Result<ProviderRegistry, String> {
     let wanted = &effective.default_provider;
     let explicit = wanted
@@ -249,8 +399,8 @@ pub fn load_registry(
     // `env` is already the process env over `.env`; reading it again through from_data_dir keeps
     // one rule for MIMO2CODEX_PROVIDERS_FILE and providers.json.
     let sources = ProviderSources::from_data_dir(data_dir, env.clone().into_iter(), explicit)
-        .map_err(|e| e.to_string())?;
-    let registry = ProviderRegistry::load(&sources).map_err(|e| e.to_string())?;
+        .map_err(|e| provider_error(lang, &e))?;
+    let registry = ProviderRegistry::load(&sources).map_err(|e| provider_error(lang, &e))?;
     match (&wanted.value, wanted.origin) {
         (Some(id), Origin::Settings) => {
             let (registry, warning) = apply_settings_provider(registry, id);
@@ -263,18 +413,21 @@ pub fn load_registry(
     }
 }
 
-fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
+fn serve(common: &CommonArgs, data_dir: PathBuf, lang: Lang) -> i32 {
     if let Err(err) = std::fs::create_dir_all(&data_dir) {
-        eprintln!(
-            "error: cannot create the data directory {}: {err}. Pass --data-dir <writable dir>.",
-            data_dir.display()
+        let message = t!(
+            lang,
+            "cli-error-data-dir",
+            path = data_dir.display().to_string(),
+            detail = err.to_string()
         );
+        error(lang, &message);
         return EXIT_CONFIG;
     }
-    let env = match load_env(&data_dir) {
+    let env = match load_env_in(&data_dir, lang) {
         Ok(env) => env,
         Err(err) => {
-            eprintln!("error: {err}");
+            error(lang, &err);
             return EXIT_CONFIG;
         }
     };
@@ -282,7 +435,7 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
     let config = match engine_config(common, &data_dir, &env) {
         Ok(c) => c,
         Err(err) => {
-            eprintln!("error: {err}");
+            error(lang, &err);
             return EXIT_CONFIG;
         }
     };
@@ -294,7 +447,7 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
         let running = match engine::start(config).await {
             Ok(r) => r,
             Err(err) => {
-                eprintln!("error: {err}");
+                error(lang, &err.text(lang));
                 // A bad CA file is configuration, like a bad flag.
                 return if matches!(err, engine::EngineError::Ca(_)) {
                     EXIT_CONFIG
@@ -303,7 +456,7 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
                 };
             }
         };
-        banner::print(&running, &data_dir, &log);
+        banner::print(&running, &data_dir, &log, lang);
         wait_for_signal().await;
         tracing::info!("shutting down");
         running.shutdown().await;
@@ -313,17 +466,19 @@ fn serve(common: &CommonArgs, data_dir: PathBuf) -> i32 {
 
 /// The engine's configuration from flags, the environment (`env`: process over `.env`), the data
 /// dir's files and settings — shared by `serve` and the desktop app. A flag or variable wins over
-/// settings.json, which wins over the default ([`Effective`]).
+/// settings.json, which wins over the default ([`Effective`]). The engine speaks (and the error
+/// says what is wrong in) the language of `--lang` / `MIMO2CODEX_LANG` / settings.json / the OS.
 pub fn engine_config(
     common: &CommonArgs,
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
 ) -> Result<EngineConfig, String> {
     let settings = load_settings(data_dir);
+    let lang = language(common, &settings).unwrap_or_else(|_| fallback_language(&settings));
     let effective = Effective::resolve(common, env, &settings);
-    let registry = load_registry(data_dir, env, &effective)?;
+    let registry = load_registry(data_dir, env, &effective, lang)?;
     let network =
-        crate::settings::network_config(common, env, &settings).map_err(|e| e.to_string())?;
+        crate::settings::network_config(common, env, &settings).map_err(|e| e.text(lang))?;
     Ok(EngineConfig {
         host: common.host.clone(),
         port: effective.port.value,
@@ -333,6 +488,7 @@ pub fn engine_config(
         body_limit: common.body_limit_mb.saturating_mul(1024 * 1024),
         no_proxy_from_env: env_flag(env, "MIMO2CODEX_NO_PROXY_FROM_ENV"),
         network,
+        lang,
     })
 }
 

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use toml_edit::{DocumentMut, Item, Table, Value};
 
 use super::error::CodexConfigError;
+use crate::i18n::Lang;
+use crate::t;
 
 /// The provider id we register in Codex.
 pub const PROVIDER_ID: &str = "mimo2codex";
@@ -335,6 +337,11 @@ pub fn enabled_text(
 /// A profile selected with top-level `profile = "…"` that sets a key we own wins over our
 /// top-level value in Codex: say so.
 pub fn profile_overrides(doc: &DocumentMut) -> Option<String> {
+    profile_overrides_in(doc, Lang::En)
+}
+
+/// [`profile_overrides`] in `lang`.
+pub fn profile_overrides_in(doc: &DocumentMut, lang: Lang) -> Option<String> {
     let name = doc.get("profile").and_then(Item::as_str)?;
     let profile = doc
         .get("profiles")
@@ -347,14 +354,12 @@ pub fn profile_overrides(doc: &DocumentMut) -> Option<String> {
         .filter(|k| profile.contains_key(k))
         .collect();
     (!keys.is_empty()).then(|| {
-        format!(
-            "the active profile `{name}` (top-level `profile = \"{name}\"`) sets {}, which overrides \
-             mimo2codex's top-level settings; remove them from [profiles.{name}] or run Codex with another profile",
-            keys.iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
+        let keys = keys
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        t!(lang, "codex-warn-profile", name = name, keys = keys)
     })
 }
 

@@ -3,6 +3,20 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::i18n::Lang;
+use crate::t;
+
+/// What we were doing with a file (`read`, `write`…) in `lang`.
+fn action_text(lang: Lang, action: &str) -> String {
+    match action {
+        "read" => t!(lang, "codex-action-read"),
+        "write" => t!(lang, "codex-action-write"),
+        "create the directory" => t!(lang, "codex-action-create-dir"),
+        "remove" => t!(lang, "codex-action-remove"),
+        other => other.to_string(),
+    }
+}
+
 /// Errors of [`super::enable`], [`super::disable`] and [`super::status`].
 #[derive(Debug, thiserror::Error)]
 pub enum CodexConfigError {
@@ -42,12 +56,71 @@ pub enum CodexConfigError {
     /// `codex-integration.json` exists but cannot be read.
     #[error("{} is not a valid mimo2codex integration record ({message}); move it away and run the command again", path.display())]
     BadState { path: PathBuf, message: String },
-    /// The requested model or provider is not one the engine serves.
-    #[error("{0}")]
-    Model(String),
+    /// The requested model is not one the engine serves (`known`: the models it does, comma-separated).
+    #[error(
+        "model '{model}' is not served by the configured providers (known: {known}). Pick one of \
+         those with --model, or --provider <id> for another provider"
+    )]
+    Model { model: String, known: String },
 }
 
 impl CodexConfigError {
+    /// The error in `lang`, with what to do (its `Display` is English, for logs).
+    pub fn text(&self, lang: Lang) -> String {
+        let shown = |p: &Path| p.display().to_string();
+        match self {
+            CodexConfigError::InvalidToml {
+                path,
+                line,
+                column,
+                message,
+            } => t!(
+                lang,
+                "codex-err-toml",
+                path = shown(path),
+                line = line.to_string(),
+                column = column.to_string(),
+                message = message.as_str()
+            ),
+            CodexConfigError::NotUtf8 { path } => t!(lang, "codex-err-utf8", path = shown(path)),
+            CodexConfigError::ReadOnly { action, path } => t!(
+                lang,
+                "codex-err-read-only",
+                action = action_text(lang, action),
+                path = shown(path)
+            ),
+            CodexConfigError::Io {
+                action,
+                path,
+                source,
+            } => t!(
+                lang,
+                "codex-err-io",
+                action = action_text(lang, action),
+                path = shown(path),
+                detail = source.to_string()
+            ),
+            CodexConfigError::Unsupported { path, detail } => t!(
+                lang,
+                "codex-err-unsupported",
+                path = shown(path),
+                detail = detail.as_str()
+            ),
+            CodexConfigError::BadState { path, message } => t!(
+                lang,
+                "codex-err-bad-state",
+                path = shown(path),
+                message = message.as_str()
+            ),
+            CodexConfigError::Model { model, known } => t!(
+                lang,
+                "codex-err-unknown-model",
+                model = model.as_str(),
+                known = known.as_str()
+            ),
+        }
+    }
+
     /// Wraps an I/O error, turning "permission denied" into [`CodexConfigError::ReadOnly`].
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::PermissionDenied

@@ -24,8 +24,12 @@ use std::path::{Path, PathBuf};
 
 pub use catalog::CatalogModel;
 pub use error::CodexConfigError;
-pub use ops::{disable, enable, DisableOutcome, DisableReport, EnableOptions, EnableReport};
-pub use status::{probe_health, status, CatalogCheck, EngineProbe, StatusReport};
+pub use ops::{
+    disable, enable, enable_in, DisableOutcome, DisableReport, EnableOptions, EnableReport,
+};
+pub use status::{
+    probe_health, probe_health_in, status, status_in, CatalogCheck, EngineProbe, StatusReport,
+};
 
 use crate::provider::ProviderRegistry;
 
@@ -126,11 +130,10 @@ pub fn resolve_model(
             .into_iter()
             .map(|(_, m)| m.id)
             .collect();
-        return Err(CodexConfigError::Model(format!(
-            "model '{model}' is not served by the configured providers (known: {}). Pick one of \
-             those with --model, or --provider <id> for another provider",
-            known.join(", ")
-        )));
+        return Err(CodexConfigError::Model {
+            model: model.to_string(),
+            known: known.join(", "),
+        });
     }
     Ok(model.to_string())
 }

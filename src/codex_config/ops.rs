@@ -13,6 +13,8 @@ use super::fsutil::{
 };
 use super::state::{self, IntegrationState};
 use super::CodexPaths;
+use crate::i18n::Lang;
+use crate::t;
 
 /// What to point Codex at.
 #[derive(Clone, Debug)]
@@ -112,6 +114,15 @@ fn write_if_changed(
 /// Points Codex at the engine. Idempotent: a second run with the same options writes nothing and
 /// takes no backup; with another port only `base_url` changes.
 pub fn enable(paths: &CodexPaths, opts: &EnableOptions) -> Result<EnableReport, CodexConfigError> {
+    enable_in(paths, opts, Lang::En)
+}
+
+/// [`enable`] with the report's warnings in `lang`.
+pub fn enable_in(
+    paths: &CodexPaths,
+    opts: &EnableOptions,
+    lang: Lang,
+) -> Result<EnableReport, CodexConfigError> {
     let config = read_config(&paths.config_path())?;
     let mut doc = edit::parse(&config.path, &config.text)?;
     if config.bytes.is_some() {
@@ -143,13 +154,11 @@ pub fn enable(paths: &CodexPaths, opts: &EnableOptions) -> Result<EnableReport, 
     let mut warnings = Vec::new();
     if !was_ours {
         if let Some(Some(old)) = previous.root.get("model_catalog_json") {
-            warnings.push(format!(
-                "replaced model_catalog_json = {old} (disable puts it back)"
-            ));
+            warnings.push(t!(lang, "codex-warn-replaced-catalog", old = old.as_str()));
         }
     }
     edit::apply_enable(&mut doc, &desired, &config.path)?;
-    warnings.extend(edit::profile_overrides(&doc));
+    warnings.extend(edit::profile_overrides_in(&doc, lang));
     let new_text = doc.to_string();
     let changed = config.bytes.is_none() || new_text != config.text;
 

@@ -12,6 +12,8 @@ use super::edit::{self, PROVIDER_ID};
 use super::error::CodexConfigError;
 use super::ops::read_config;
 use super::CodexPaths;
+use crate::i18n::Lang;
+use crate::t;
 
 /// How long the health probe may take (connect, then read).
 pub const PROBE_TIMEOUT: Duration = Duration::from_millis(800);
@@ -70,9 +72,20 @@ impl StatusReport {
 }
 
 /// Reads `config.toml` and probes the engine. Invalid TOML is an error; a missing file is a report.
+/// Warnings and reasons are in English ([`status_in`] for another language).
 pub fn status(
     paths: &CodexPaths,
     expected_base_url: &str,
+) -> Result<StatusReport, CodexConfigError> {
+    status_in(paths, expected_base_url, Lang::En)
+}
+
+/// [`status`] with the report's warnings and reasons in `lang` (render it with
+/// [`StatusReport::render`]).
+pub fn status_in(
+    paths: &CodexPaths,
+    expected_base_url: &str,
+    lang: Lang,
 ) -> Result<StatusReport, CodexConfigError> {
     let config = read_config(&paths.config_path())?;
     let doc = edit::parse(&config.path, &config.text)?;
@@ -87,22 +100,20 @@ pub fn status(
 
     let mut warnings = Vec::new();
     if points_at_us && !has_table {
-        warnings.push(format!(
-            "model_provider = \"{PROVIDER_ID}\" but there is no [model_providers.{PROVIDER_ID}] table: Codex will refuse to start. Run `mimo2codex codex enable`"
-        ));
+        warnings.push(t!(lang, "codex-warn-no-table", id = PROVIDER_ID));
     }
     if enabled && !token_set {
-        warnings.push("no experimental_bearer_token in [model_providers.mimo2codex]: Codex Desktop started from the Dock/Start menu may send no token. Run `mimo2codex codex enable`".into());
+        warnings.push(t!(lang, "codex-warn-no-token"));
     }
     if enabled && edit::provider_str(&doc, "env_key").is_some() {
-        warnings.push("[model_providers.mimo2codex] has env_key: Codex then requires that environment variable (Codex Desktop from the Dock/Start menu does not have it). Run `mimo2codex codex enable` to switch to the bearer token".into());
+        warnings.push(t!(lang, "codex-warn-env-key"));
     }
-    warnings.extend(edit::profile_overrides(&doc));
+    warnings.extend(edit::profile_overrides_in(&doc, lang));
 
     let engine = match &base_url {
-        Some(url) if enabled => probe_health(url, PROBE_TIMEOUT),
-        Some(_) => EngineProbe::Skipped("Codex does not point at mimo2codex".into()),
-        None => EngineProbe::Skipped("no base_url configured".into()),
+        Some(url) if enabled => probe_health_in(url, PROBE_TIMEOUT, lang),
+        Some(_) => EngineProbe::Skipped(t!(lang, "codex-probe-not-pointing")),
+        None => EngineProbe::Skipped(t!(lang, "codex-probe-no-base-url")),
     };
     let catalog = check_catalog(
         doc.get("model_catalog_json").and_then(|i| i.as_str()),
@@ -112,17 +123,21 @@ pub fn status(
         match &catalog {
             CatalogCheck::Present {
                 has_model: false, ..
-            } => warnings.push(format!(
-                "the model catalog has no entry for model '{}': Codex will not offer apply_patch for it. Run `mimo2codex codex enable`",
-                model.as_deref().unwrap_or("")
+            } => warnings.push(t!(
+                lang,
+                "codex-warn-catalog-no-model",
+                model = model.as_deref().unwrap_or("")
             )),
-            CatalogCheck::Missing(p) => warnings.push(format!(
-                "model_catalog_json points to {}, which does not exist: Codex will refuse to start. Run `mimo2codex codex enable`",
-                p.display()
+            CatalogCheck::Missing(p) => warnings.push(t!(
+                lang,
+                "codex-warn-catalog-missing",
+                path = p.display().to_string()
             )),
-            CatalogCheck::Invalid(p, e) => warnings.push(format!(
-                "the model catalog {} is invalid ({e}): Codex will refuse to start. Run `mimo2codex codex enable`",
-                p.display()
+            CatalogCheck::Invalid(p, e) => warnings.push(t!(
+                lang,
+                "codex-warn-catalog-invalid",
+                path = p.display().to_string(),
+                error = e.as_str()
             )),
             _ => {}
         }
@@ -172,10 +187,16 @@ fn check_catalog(path: Option<&str>, model: Option<&str>) -> CatalogCheck {
     }
 }
 
-/// `GET /healthz` on the host and port of `base_url` (plain HTTP, short timeouts).
+/// `GET /healthz` on the host and port of `base_url` (plain HTTP, short timeouts); the reasons are
+/// in English ([`probe_health_in`] for another language).
 pub fn probe_health(base_url: &str, timeout: Duration) -> EngineProbe {
+    probe_health_in(base_url, timeout, Lang::En)
+}
+
+/// [`probe_health`] with its reasons in `lang`.
+pub fn probe_health_in(base_url: &str, timeout: Duration, lang: Lang) -> EngineProbe {
     let Some(rest) = base_url.strip_prefix("http://") else {
-        return EngineProbe::Skipped(format!("{base_url} is not a plain http:// address"));
+        return EngineProbe::Skipped(t!(lang, "codex-probe-not-http", url = base_url));
     };
     let authority = rest.split('/').next().unwrap_or("");
     let addr_text = if authority
@@ -188,16 +209,30 @@ pub fn probe_health(base_url: &str, timeout: Duration) -> EngineProbe {
     };
     let addrs = match addr_text.to_socket_addrs() {
         Ok(a) => a.collect::<Vec<_>>(),
-        Err(e) => return EngineProbe::NotAnswering(format!("cannot resolve {authority}: {e}")),
+        Err(e) => {
+            return EngineProbe::NotAnswering(t!(
+                lang,
+                "codex-probe-unresolvable-why",
+                authority = authority,
+                detail = e.to_string()
+            ))
+        }
     };
     let Some(addr) = addrs.first() else {
-        return EngineProbe::NotAnswering(format!("cannot resolve {authority}"));
+        return EngineProbe::NotAnswering(t!(
+            lang,
+            "codex-probe-unresolvable",
+            authority = authority
+        ));
     };
     let mut stream = match TcpStream::connect_timeout(addr, timeout) {
         Ok(s) => s,
         Err(e) => {
-            return EngineProbe::NotAnswering(format!(
-                "nothing answers at {authority} ({e}); start mimo2codex there"
+            return EngineProbe::NotAnswering(t!(
+                lang,
+                "codex-probe-nothing",
+                authority = authority,
+                detail = e.to_string()
             ))
         }
     };
@@ -206,7 +241,12 @@ pub fn probe_health(base_url: &str, timeout: Duration) -> EngineProbe {
     let request =
         format!("GET /healthz HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nAccept: application/json\r\n\r\n");
     if let Err(e) = stream.write_all(request.as_bytes()) {
-        return EngineProbe::NotAnswering(format!("{authority} closed the connection ({e})"));
+        return EngineProbe::NotAnswering(t!(
+            lang,
+            "codex-probe-closed",
+            authority = authority,
+            detail = e.to_string()
+        ));
     }
     let mut buf = Vec::new();
     let _ = stream.take(64 * 1024).read_to_end(&mut buf);
@@ -227,94 +267,165 @@ pub fn probe_health(base_url: &str, timeout: Duration) -> EngineProbe {
                     .to_string(),
             }
         }
-        _ => EngineProbe::NotAnswering(format!(
-            "{authority} answers, but not as mimo2codex (GET /healthz: {})",
-            text.lines().next().unwrap_or("no response")
-        )),
+        _ => {
+            let status = match text.lines().next() {
+                Some(line) => line.to_string(),
+                None => t!(lang, "codex-probe-no-response"),
+            };
+            EngineProbe::NotAnswering(t!(
+                lang,
+                "codex-probe-not-us",
+                authority = authority,
+                status = status
+            ))
+        }
+    }
+}
+
+impl StatusReport {
+    /// The report as `codex status` prints it, in `lang` (the warnings are in the language the
+    /// report was made in: [`status_in`]).
+    pub fn render(&self, lang: Lang) -> String {
+        let labels = [
+            t!(lang, "codex-status-config"),
+            t!(lang, "codex-status-enabled"),
+            t!(lang, "codex-status-model"),
+            t!(lang, "codex-status-base-url"),
+            t!(lang, "codex-status-auth"),
+            t!(lang, "codex-status-engine"),
+            t!(lang, "codex-status-catalog"),
+            t!(lang, "codex-status-backups"),
+            t!(lang, "codex-status-warning"),
+        ];
+        let width = crate::cli::label_width(&labels, 12);
+        let [config, enabled, model, base_url, auth, engine, catalog, backups, warning] =
+            labels.map(|l| crate::cli::pad(&l, width));
+        let mut out = Vec::new();
+        let path = self.config_path.display().to_string();
+        out.push(format!(
+            "{config}{}",
+            if self.config_exists {
+                path
+            } else {
+                t!(lang, "codex-status-config-missing", path = path)
+            }
+        ));
+        let answer = if self.enabled {
+            t!(lang, "codex-status-yes")
+        } else {
+            t!(lang, "codex-status-no")
+        };
+        let provider = match &self.model_provider {
+            Some(p) => p.clone(),
+            None => t!(lang, "codex-status-provider-unset"),
+        };
+        out.push(format!(
+            "{enabled}{}",
+            t!(
+                lang,
+                "codex-status-enabled-value",
+                answer = answer,
+                provider = provider
+            )
+        ));
+        if let Some(m) = &self.model {
+            out.push(format!("{model}{m}"));
+        }
+        if let Some(url) = &self.base_url {
+            let line = if self.port_matches() {
+                t!(lang, "codex-status-url-matches", url = url.as_str())
+            } else {
+                t!(
+                    lang,
+                    "codex-status-url-other",
+                    url = url.as_str(),
+                    expected = self.expected_base_url.as_str()
+                )
+            };
+            out.push(format!("{base_url}{line}"));
+        }
+        if self.enabled {
+            let line = if self.token_set {
+                t!(lang, "codex-status-token")
+            } else {
+                t!(lang, "codex-status-no-token")
+            };
+            out.push(format!("{auth}{line}"));
+        }
+        let line = match &self.engine {
+            EngineProbe::Answers { version } => {
+                t!(
+                    lang,
+                    "codex-status-engine-answers",
+                    version = version.as_str()
+                )
+            }
+            EngineProbe::NotAnswering(why) => {
+                t!(lang, "codex-status-engine-down", why = why.as_str())
+            }
+            EngineProbe::Skipped(why) => {
+                t!(lang, "codex-status-engine-skipped", why = why.as_str())
+            }
+        };
+        out.push(format!("{engine}{line}"));
+        let line = match &self.catalog {
+            CatalogCheck::NotConfigured => t!(lang, "codex-status-catalog-none"),
+            CatalogCheck::Missing(p) => t!(
+                lang,
+                "codex-status-catalog-missing",
+                path = p.display().to_string()
+            ),
+            CatalogCheck::Invalid(p, e) => t!(
+                lang,
+                "codex-status-catalog-invalid",
+                path = p.display().to_string(),
+                error = e.as_str()
+            ),
+            CatalogCheck::Present {
+                path,
+                models,
+                has_model,
+            } => {
+                let (path, count) = (path.display().to_string(), models.to_string());
+                if *has_model {
+                    t!(
+                        lang,
+                        "codex-status-catalog-present",
+                        path = path,
+                        count = count
+                    )
+                } else {
+                    t!(
+                        lang,
+                        "codex-status-catalog-no-model",
+                        path = path,
+                        count = count
+                    )
+                }
+            }
+        };
+        out.push(format!("{catalog}{line}"));
+        out.push(format!(
+            "{backups}{}",
+            t!(
+                lang,
+                "codex-status-backups-value",
+                count = self.backups.to_string(),
+                dir = self.backups_dir.display().to_string()
+            )
+        ));
+        for w in &self.warnings {
+            out.push(format!("{warning}{w}"));
+        }
+        let mut text = out.join("\n");
+        text.push('\n');
+        text
     }
 }
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let yes_no = |b: bool| if b { "yes" } else { "no" };
-        writeln!(
-            f,
-            "config:     {}{}",
-            self.config_path.display(),
-            if self.config_exists {
-                ""
-            } else {
-                " (does not exist)"
-            }
-        )?;
-        writeln!(
-            f,
-            "enabled:    {} (model_provider = {})",
-            yes_no(self.enabled),
-            self.model_provider
-                .as_deref()
-                .unwrap_or("(not set: Codex's default, openai)")
-        )?;
-        if let Some(m) = &self.model {
-            writeln!(f, "model:      {m}")?;
-        }
-        if let Some(url) = &self.base_url {
-            let note = if self.port_matches() {
-                "matches this engine's --host/--port".to_string()
-            } else {
-                format!("this engine would serve {}", self.expected_base_url)
-            };
-            writeln!(f, "base_url:   {url} ({note})")?;
-        }
-        if self.enabled {
-            writeln!(
-                f,
-                "auth:       {}",
-                if self.token_set {
-                    "experimental_bearer_token set (works without env vars, Codex Desktop too)"
-                } else {
-                    "no bearer token"
-                }
-            )?;
-        }
-        match &self.engine {
-            EngineProbe::Answers { version } => {
-                writeln!(f, "engine:     answers at base_url (mimo2codex {version})")?
-            }
-            EngineProbe::NotAnswering(why) => writeln!(f, "engine:     not answering: {why}")?,
-            EngineProbe::Skipped(why) => writeln!(f, "engine:     not checked: {why}")?,
-        }
-        match &self.catalog {
-            CatalogCheck::NotConfigured => writeln!(f, "catalog:    not configured")?,
-            CatalogCheck::Missing(p) => writeln!(f, "catalog:    {} is missing", p.display())?,
-            CatalogCheck::Invalid(p, e) => {
-                writeln!(f, "catalog:    {} is invalid: {e}", p.display())?
-            }
-            CatalogCheck::Present {
-                path,
-                models,
-                has_model,
-            } => writeln!(
-                f,
-                "catalog:    {} ({models} models{})",
-                path.display(),
-                if *has_model {
-                    ""
-                } else {
-                    ", not the configured model"
-                }
-            )?,
-        }
-        writeln!(
-            f,
-            "backups:    {} in {}",
-            self.backups,
-            self.backups_dir.display()
-        )?;
-        for w in &self.warnings {
-            writeln!(f, "warning:    {w}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::En))
     }
 }
 
@@ -348,5 +459,9 @@ mod tests {
         assert!(!report.config_exists);
         assert_eq!(report.backups, 0);
         assert!(report.to_string().contains("enabled:    no"));
+        let zh = status_in(&paths, "http://127.0.0.1:8788/v1", Lang::ZhCn).expect("status");
+        let text = zh.render(Lang::ZhCn);
+        assert!(!text.contains("enabled:"), "{text}");
+        assert!(text.contains("config.toml"), "{text}");
     }
 }

@@ -4,9 +4,11 @@
 use super::{Check, CheckStatus, DoctorContext};
 use crate::codex_config::status::PROBE_TIMEOUT;
 use crate::codex_config::{engine_base_url, probe_health, EngineProbe};
+use crate::i18n::Lang;
 use crate::network::detect::{Detection, ProxyKind};
 use crate::network::launcher::LOOPBACK;
 use crate::network::probe;
+use crate::t;
 use crate::upstream::route::{host_matches_no_proxy, mask_proxy_url, proxy_endpoint, PROXY_VARS};
 use crate::upstream::{Preset, ProxyRoute, UpstreamFailure};
 
@@ -23,16 +25,28 @@ fn set_vars<'a>(ctx: &'a DoctorContext, names: &[&'a str]) -> Vec<(&'a str, &'a 
         .collect()
 }
 
+/// `a; b` in `lang` (a full-width semicolon in Chinese).
+pub(super) fn join_parts(lang: Lang, parts: &[String]) -> String {
+    parts.join(&t!(lang, "doctor-sep"))
+}
+
+/// `a, b` in `lang` (an enumeration comma in Chinese).
+pub(super) fn join_list<S: AsRef<str>>(lang: Lang, items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    items.join(&t!(lang, "doctor-list-sep"))
+}
+
 /// Which proxy variables are set, which one wins, and whether the engine uses it.
 pub fn proxy_env(ctx: &DoctorContext) -> Check {
-    let title = "Proxy environment variables";
+    let lang = ctx.lang;
+    let title = t!(lang, "doctor-title-proxy-env");
     let set = set_vars(ctx, &PROXY_VARS);
     if set.is_empty() {
         return Check::new(
             "env.proxy_vars",
             title,
             CheckStatus::Pass,
-            "none set (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, either case)",
+            t!(lang, "doctor-proxy-env-none"),
         );
     }
     let listed: Vec<String> = set
@@ -40,26 +54,34 @@ pub fn proxy_env(ctx: &DoctorContext) -> Check {
         .map(|(k, v)| format!("{k}={}", mask_proxy_url(v)))
         .collect();
     let winner = set[0].0;
-    let used = if ctx.no_proxy_from_env {
-        "mimo2codex ignores them: MIMO2CODEX_NO_PROXY_FROM_ENV=1".to_string()
+    let usage = if ctx.no_proxy_from_env {
+        t!(lang, "doctor-proxy-env-ignored")
     } else {
         match &ctx.network.route {
-            crate::upstream::OutboundRoute::Env => {
-                format!("{winner} wins and is what mimo2codex uses (route env)")
+            crate::upstream::OutboundRoute::Env => t!(lang, "doctor-proxy-env-used", var = winner),
+            crate::upstream::OutboundRoute::System => {
+                t!(lang, "doctor-proxy-env-system", var = winner)
             }
-            crate::upstream::OutboundRoute::System => format!(
-                "{winner} wins; mimo2codex uses it only when the OS names no proxy (route system)"
-            ),
-            other => format!(
-                "{winner} would win, but mimo2codex does not use them: route {other} is in effect"
+            other => t!(
+                lang,
+                "doctor-proxy-env-unused",
+                var = winner,
+                route = other.to_string()
             ),
         }
     };
     let distinct: std::collections::HashSet<&str> = set.iter().map(|(_, v)| *v).collect();
-    let detail = format!("set: {}; {used}", listed.join(", "));
+    let detail = t!(
+        lang,
+        "doctor-proxy-env-set",
+        vars = join_list(lang, &listed),
+        usage = usage
+    );
     if distinct.len() > 1 {
-        Check::new("env.proxy_vars", title, CheckStatus::Warn, detail).with_fix(format!(
-            "These variables name different proxies; {winner} is used for https upstreams. Set them to the same URL, or unset the ones you do not mean"
+        Check::new("env.proxy_vars", title, CheckStatus::Warn, detail).with_fix(t!(
+            lang,
+            "doctor-proxy-env-differ-fix",
+            var = winner
         ))
     } else {
         Check::new("env.proxy_vars", title, CheckStatus::Pass, detail)
@@ -69,10 +91,8 @@ pub fn proxy_env(ctx: &DoctorContext) -> Check {
 /// An environment proxy without loopback in NO_PROXY sends Codex's own requests for mimo2codex to
 /// the proxy.
 pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
-    let (id, title) = (
-        "env.no_proxy",
-        "NO_PROXY covers loopback (Codex → mimo2codex)",
-    );
+    let lang = ctx.lang;
+    let (id, title) = ("env.no_proxy", t!(lang, "doctor-title-no-proxy"));
     // PROXY_VARS: HTTPS_PROXY (either case), then HTTP_PROXY and ALL_PROXY.
     let http = set_vars(ctx, &PROXY_VARS[2..]);
     let https = set_vars(ctx, &PROXY_VARS[..2]);
@@ -81,7 +101,7 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
             id,
             title,
             CheckStatus::Pass,
-            "no proxy variables: Codex connects to mimo2codex on 127.0.0.1 directly",
+            t!(lang, "doctor-no-proxy-no-vars"),
         );
     }
     let no_proxy = set_vars(ctx, &["NO_PROXY", "no_proxy"])
@@ -96,7 +116,7 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
             id,
             title,
             CheckStatus::Pass,
-            format!("NO_PROXY={no_proxy} covers localhost and 127.0.0.1"),
+            t!(lang, "doctor-no-proxy-covered", value = no_proxy.as_str()),
         );
     }
     let value = if no_proxy.is_empty() {
@@ -104,21 +124,18 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
     } else {
         format!("{no_proxy},{LOOPBACK}")
     };
-    let fix = format!(
-        "Add loopback to NO_PROXY where you start Codex: `export NO_PROXY={value} no_proxy=\"$NO_PROXY\"` \
-         (PowerShell: `$env:NO_PROXY=\"{value}\"`), or start Codex with the launcher script (`mimo2codex launcher`)"
-    );
+    let fix = t!(lang, "doctor-no-proxy-fix", value = value.as_str());
     match http.first() {
         Some((var, value)) => Check::new(
             id,
             title,
             CheckStatus::Fail,
-            format!(
-                "{var}={} is set and NO_PROXY does not cover 127.0.0.1: Codex started from this shell sends \
-                 its requests for http://127.0.0.1:{} to that proxy, which answers 502 Bad Gateway or \
-                 ECONNREFUSED (Codex shows Reconnecting... 1/5)",
-                mask_proxy_url(value),
-                ctx.port
+            t!(
+                lang,
+                "doctor-no-proxy-http",
+                var = *var,
+                proxy = mask_proxy_url(value),
+                port = ctx.port
             ),
         )
         .with_fix(fix),
@@ -126,8 +143,7 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
             id,
             title,
             CheckStatus::Warn,
-            "HTTPS_PROXY is set and NO_PROXY does not cover 127.0.0.1: Codex's plain-http connection to \
-             mimo2codex is not affected, but clients that apply HTTPS_PROXY to every URL are",
+            t!(lang, "doctor-no-proxy-https"),
         )
         .with_fix(fix),
     }
@@ -135,17 +151,23 @@ pub fn no_proxy_loopback(ctx: &DoctorContext) -> Check {
 
 /// The engine's port: free, held by a running mimo2codex (a pass), or held by something else.
 pub async fn engine_port(ctx: &DoctorContext) -> Check {
+    let lang = ctx.lang;
     let (host, port) = (ctx.host.clone(), ctx.port);
     let id = "engine.port";
-    let title = format!("Port {port} on {host} (mimo2codex)");
+    let title = t!(
+        lang,
+        "doctor-title-engine-port",
+        host = host.as_str(),
+        port = port
+    );
     let Ok(ip) = crate::engine::parse_host(&host) else {
         return Check::new(
             id,
             title,
             CheckStatus::Fail,
-            format!("invalid --host '{host}'"),
+            t!(lang, "doctor-port-invalid-host", host = host.as_str()),
         )
-        .with_fix("use an IP address such as 127.0.0.1");
+        .with_fix(t!(lang, "doctor-port-invalid-host-fix"));
     };
     let base_url = engine_base_url(&host, port);
     let found =
@@ -159,51 +181,74 @@ pub async fn engine_port(ctx: &DoctorContext) -> Check {
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
+    let host = host.as_str();
     match found {
         Ok(None) => Check::new(
             id,
             title,
             CheckStatus::Warn,
-            format!("free: mimo2codex is not running there, so Codex gets ECONNREFUSED from {host}:{port} until it does"),
+            t!(lang, "doctor-port-free", host = host, port = port),
         )
-        .with_fix(format!("start mimo2codex (`mimo2codex --port {port}`, or ./scripts/run.sh), then Codex")),
-        Ok(Some((holder, EngineProbe::Answers { version }))) => Check::new(
-            id,
-            title,
-            CheckStatus::Pass,
-            format!(
-                "mimo2codex {version} is running there{} and answers GET /healthz",
-                holder.map(|h| format!(" ({h})")).unwrap_or_default()
-            ),
-        ),
+        .with_fix(t!(lang, "doctor-port-free-fix", port = port)),
+        Ok(Some((holder, EngineProbe::Answers { version }))) => {
+            let detail = match holder {
+                Some(h) => t!(
+                    lang,
+                    "doctor-port-ours-by",
+                    version = version,
+                    holder = h.to_string()
+                ),
+                None => t!(lang, "doctor-port-ours", version = version),
+            };
+            Check::new(id, title, CheckStatus::Pass, detail)
+        }
         Ok(Some((holder, probe))) => {
-            let who = holder
-                .map(|h| format!("by {h}"))
-                .unwrap_or_else(|| "by another process (not visible to this user)".into());
             let why = match probe {
                 EngineProbe::NotAnswering(w) | EngineProbe::Skipped(w) => w,
                 EngineProbe::Answers { .. } => String::new(),
             };
-            Check::new(
-                id,
-                title,
-                CheckStatus::Fail,
-                format!("port {port} on {host} is already in use {who}, which is not mimo2codex ({why}): mimo2codex cannot start there"),
-            )
-            .with_fix(
-                "Stop that process, or use another port: `mimo2codex --port <N>` and `mimo2codex codex enable --port <N>` (Codex's base_url must name the same port)",
-            )
+            let detail = match holder {
+                Some(h) => t!(
+                    lang,
+                    "doctor-port-busy",
+                    host = host,
+                    port = port,
+                    holder = h.to_string(),
+                    why = why
+                ),
+                None => t!(
+                    lang,
+                    "doctor-port-busy-unknown",
+                    host = host,
+                    port = port,
+                    why = why
+                ),
+            };
+            Check::new(id, title, CheckStatus::Fail, detail)
+                .with_fix(t!(lang, "doctor-port-busy-fix"))
         }
-        Err(e) => Check::new(id, title, CheckStatus::Fail, format!("cannot listen on {host}:{port}: {e}"))
-            .with_fix("use --host 127.0.0.1 (an address of this machine)"),
+        Err(e) => Check::new(
+            id,
+            title,
+            CheckStatus::Fail,
+            t!(
+                lang,
+                "doctor-port-cannot-listen",
+                host = host,
+                port = port,
+                error = e
+            ),
+        )
+        .with_fix(t!(lang, "doctor-port-cannot-listen-fix")),
     }
 }
 
 /// Does Codex's config.toml point at this engine's address?
 pub async fn codex_config(ctx: &DoctorContext) -> Check {
-    let (id, title) = ("codex.config", "Codex config.toml → this engine");
+    let lang = ctx.lang;
+    let (id, title) = ("codex.config", t!(lang, "doctor-title-codex-config"));
     let Some(paths) = ctx.codex.clone() else {
-        return Check::new(id, title, CheckStatus::Skip, "not checked");
+        return Check::new(id, title, CheckStatus::Skip, t!(lang, "doctor-not-checked"));
     };
     let expected = engine_base_url(&ctx.host, ctx.port);
     let status = {
@@ -213,42 +258,63 @@ pub async fn codex_config(ctx: &DoctorContext) -> Check {
     let report = match status {
         Ok(Ok(r)) => r,
         Ok(Err(err)) => {
-            return Check::new(id, title, CheckStatus::Fail, err.to_string()).with_fix(
-                "fix config.toml at the place named, or `mimo2codex codex disable` to restore the backup",
+            return Check::new(
+                id,
+                title,
+                CheckStatus::Fail,
+                t!(lang, "doctor-codex-unreadable", error = err.to_string()),
+            )
+            .with_fix(t!(lang, "doctor-codex-unreadable-fix"))
+        }
+        Err(err) => {
+            return Check::new(
+                id,
+                title,
+                CheckStatus::Fail,
+                t!(lang, "doctor-codex-unreadable", error = err.to_string()),
             )
         }
-        Err(err) => return Check::new(id, title, CheckStatus::Fail, err.to_string()),
     };
     let path = report.config_path.display().to_string();
+    let path = path.as_str();
     if !report.enabled {
+        let provider = match report.model_provider.as_deref() {
+            Some(p) => p.to_string(),
+            None => t!(lang, "doctor-codex-provider-unset"),
+        };
         return Check::new(
             id,
             title,
             CheckStatus::Warn,
-            format!(
-                "{path}: Codex does not use mimo2codex (model_provider = {})",
-                report.model_provider.as_deref().unwrap_or("not set")
+            t!(
+                lang,
+                "doctor-codex-not-enabled",
+                path = path,
+                provider = provider
             ),
         )
-        .with_fix(format!(
-            "`mimo2codex codex enable --port {}` points it here (a backup is kept)",
-            ctx.port
-        ));
+        .with_fix(t!(lang, "doctor-codex-not-enabled-fix", port = ctx.port));
     }
     let base = report.base_url.clone().unwrap_or_default();
+    let base = base.as_str();
     if !report.port_matches() {
         return Check::new(
             id,
             title,
             CheckStatus::Fail,
-            format!(
-                "{path}: Codex sends its requests to {base}, but this engine serves {expected}: Codex gets \
-                 ECONNREFUSED there (or reaches another program)"
+            t!(
+                lang,
+                "doctor-codex-elsewhere",
+                path = path,
+                base = base,
+                expected = expected.as_str()
             ),
         )
-        .with_fix(format!(
-            "`mimo2codex codex enable --port {}` rewrites base_url, or start mimo2codex on the port in {base}",
-            ctx.port
+        .with_fix(t!(
+            lang,
+            "doctor-codex-elsewhere-fix",
+            port = ctx.port,
+            base = base
         ));
     }
     if !report.warnings.is_empty() {
@@ -256,53 +322,80 @@ pub async fn codex_config(ctx: &DoctorContext) -> Check {
             id,
             title,
             CheckStatus::Warn,
-            format!("{path}: {}", report.warnings.join("; ")),
+            t!(
+                lang,
+                "doctor-codex-warnings",
+                path = path,
+                warnings = join_parts(lang, &report.warnings)
+            ),
         )
-        .with_fix("`mimo2codex codex enable`");
+        .with_fix(t!(lang, "doctor-codex-warnings-fix"));
     }
     Check::new(
         id,
         title,
         CheckStatus::Pass,
-        format!("{path}: base_url = {base}"),
+        t!(lang, "doctor-codex-ok", path = path, base = base),
     )
 }
 
 /// Which proxy apps run and which preset ports answer.
-pub fn detection_check(d: &Detection) -> Check {
-    let (id, title) = ("proxy.detect", "Proxy apps on this machine");
+pub fn detection_check(lang: Lang, d: &Detection) -> Check {
+    let (id, title) = ("proxy.detect", t!(lang, "doctor-title-proxy-detect"));
     let answering: Vec<String> = d
         .candidates
         .iter()
         .filter_map(|c| {
             let kind = c.answered_as?;
-            let name = c.preset.map(|p| p.name()).unwrap_or("port");
+            let name = match c.preset {
+                Some(p) => p.name().to_string(),
+                None => t!(lang, "doctor-detect-port"),
+            };
             let kind = match kind {
                 ProxyKind::Http => "HTTP",
                 ProxyKind::Socks5 => "SOCKS5",
             };
-            let by = c
-                .process
-                .as_deref()
-                .map(|p| format!(", {p}"))
-                .unwrap_or_default();
-            Some(format!("{name} 127.0.0.1:{} answers {kind}{by}", c.port))
+            Some(match c.process.as_deref() {
+                Some(process) => t!(
+                    lang,
+                    "doctor-detect-answers-by",
+                    name = name,
+                    port = c.port,
+                    kind = kind,
+                    process = process
+                ),
+                None => t!(
+                    lang,
+                    "doctor-detect-answers",
+                    name = name,
+                    port = c.port,
+                    kind = kind
+                ),
+            })
         })
         .collect();
     let apps: Vec<&str> = d.apps.iter().map(|a| a.process.as_str()).collect();
     let mut parts = Vec::new();
     if !apps.is_empty() {
-        parts.push(format!("running: {}", apps.join(", ")));
+        parts.push(t!(
+            lang,
+            "doctor-detect-running",
+            apps = join_list(lang, &apps)
+        ));
     }
     if answering.is_empty() {
         let ports: Vec<String> = Preset::ALL.iter().map(|p| p.port().to_string()).collect();
-        parts.push(format!("no preset port answers ({})", ports.join(", ")));
+        parts.push(t!(
+            lang,
+            "doctor-detect-none",
+            ports = join_list(lang, &ports)
+        ));
     } else {
-        parts.push(answering.join("; "));
+        parts.push(join_parts(lang, &answering));
     }
-    let check = Check::new(id, title, CheckStatus::Pass, parts.join("; "));
-    match d.summary() {
-        Some(s) => check.with_fix(format!("to route through it: {s}")),
+    let check = Check::new(id, title, CheckStatus::Pass, join_parts(lang, &parts));
+    match d.summary(lang) {
+        Some(s) => check.with_fix(t!(lang, "doctor-detect-fix", summary = s)),
         None => check,
     }
 }
@@ -313,9 +406,15 @@ pub async fn proxy_listening(
     route: &ProxyRoute,
     detection: Option<&Detection>,
 ) -> Check {
-    let (id, title) = ("proxy.listening", "Proxy accepts connections");
+    let lang = ctx.lang;
+    let (id, title) = ("proxy.listening", t!(lang, "doctor-title-proxy-listening"));
     let Some((url, _)) = route.proxy() else {
-        return Check::new(id, title, CheckStatus::Skip, "this route uses no proxy");
+        return Check::new(
+            id,
+            title,
+            CheckStatus::Skip,
+            t!(lang, "doctor-listening-no-proxy"),
+        );
     };
     let masked = mask_proxy_url(url);
     let Some((_, host, port)) = proxy_endpoint(url) else {
@@ -323,7 +422,7 @@ pub async fn proxy_listening(
             id,
             title,
             CheckStatus::Fail,
-            format!("{masked} is not a usable proxy URL"),
+            t!(lang, "doctor-proxy-bad-url", proxy = masked.as_str()),
         );
     };
     let failure = |kind| UpstreamFailure {
@@ -339,15 +438,182 @@ pub async fn proxy_listening(
                 id,
                 title,
                 CheckStatus::Pass,
-                format!("{masked} accepts connections"),
+                t!(lang, "doctor-listening-ok", proxy = masked.as_str()),
             )
         }
         Err(e) => e.into_kind(true, "connecting to the proxy"),
     };
-    let mut check = Check::from_failure(id, title, CheckStatus::Fail, &failure(kind));
-    if let Some(summary) = detection.and_then(Detection::summary) {
+    let mut check = Check::from_failure(lang, id, title, CheckStatus::Fail, &failure(kind));
+    if let Some(summary) = detection.and_then(|d| d.summary(lang)) {
         let fix = check.fix.take().unwrap_or_default();
-        check = check.with_fix(format!("Detected here: {summary}. {fix}"));
+        check = check.with_fix(t!(
+            lang,
+            "doctor-listening-detected-fix",
+            summary = summary,
+            fix = fix
+        ));
     }
     check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::NetworkConfig;
+    use crate::network::detect::{Candidate, RunningApp};
+    use crate::provider::{ProviderProfile, ProviderRegistry};
+
+    fn ctx(lang: Lang, env: &[(&str, &str)]) -> DoctorContext {
+        let profile = ProviderProfile {
+            id: "generic".into(),
+            base_url: "http://127.0.0.2:9/v1".into(),
+            default_model: "m".into(),
+            ..ProviderProfile::default()
+        };
+        let registry = ProviderRegistry::from_profiles(vec![profile], "generic").expect("registry");
+        let mut ctx = DoctorContext::new(registry, NetworkConfig::default());
+        ctx.env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ctx.network.route = crate::upstream::OutboundRoute::Direct;
+        ctx.port = 8788;
+        ctx.lang = lang;
+        ctx
+    }
+
+    #[test]
+    fn proxy_variables_and_no_proxy_in_both_languages() {
+        let env = [
+            ("HTTP_PROXY", "http://u:secret@127.0.0.1:7890"),
+            ("HTTPS_PROXY", "http://127.0.0.1:7897"),
+        ];
+        let en = proxy_env(&ctx(Lang::En, &env));
+        let zh = proxy_env(&ctx(Lang::ZhCn, &env));
+        assert_eq!(
+            (en.id.as_str(), en.status),
+            ("env.proxy_vars", CheckStatus::Warn)
+        );
+        assert_eq!((zh.id.as_str(), zh.status), (en.id.as_str(), en.status));
+        assert!(
+            en.detail.contains("route direct is in effect"),
+            "{}",
+            en.detail
+        );
+        assert!(en.title.starts_with("Proxy environment"), "{}", en.title);
+        assert_eq!(zh.title, "代理环境变量");
+        assert!(
+            zh.detail.contains(
+                "HTTPS_PROXY=http://127.0.0.1:7897、HTTP_PROXY=http://u:****@127.0.0.1:7890"
+            ),
+            "{}",
+            zh.detail
+        );
+        assert!(
+            zh.detail.contains("direct") && zh.detail.contains("出站方式"),
+            "{}",
+            zh.detail
+        );
+        assert!(!format!("{zh:?}{en:?}").contains("secret"));
+        assert!(
+            zh.fix.as_deref().unwrap_or("").contains("HTTPS_PROXY"),
+            "{zh:?}"
+        );
+
+        let en = no_proxy_loopback(&ctx(Lang::En, &env));
+        let zh = no_proxy_loopback(&ctx(Lang::ZhCn, &env));
+        assert_eq!(
+            (en.status, zh.status),
+            (CheckStatus::Fail, CheckStatus::Fail)
+        );
+        assert!(en.detail.contains("http://127.0.0.1:8788"), "{}", en.detail);
+        assert!(
+            zh.detail.contains("NO_PROXY 未包含 127.0.0.1"),
+            "{}",
+            zh.detail
+        );
+        assert!(zh.detail.contains("http://127.0.0.1:8788"), "{}", zh.detail);
+        let fix = zh.fix.unwrap_or_default();
+        assert!(
+            fix.contains("`export NO_PROXY=localhost,127.0.0.1,::1 no_proxy=\"$NO_PROXY\"`")
+                && fix.contains("`$env:NO_PROXY=\"localhost,127.0.0.1,::1\"`")
+                && fix.contains("mimo2codex launcher"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn detection_in_both_languages() {
+        let d = Detection {
+            candidates: vec![Candidate {
+                preset: Some(Preset::Clash),
+                port: 7890,
+                kind: ProxyKind::Http,
+                listening: true,
+                answered_as: Some(ProxyKind::Http),
+                process: Some("mihomo".into()),
+            }],
+            apps: vec![RunningApp {
+                process: "mihomo".into(),
+                app: "Clash",
+                preset: Some(Preset::Clash),
+            }],
+            pick: Some(Preset::Clash),
+        };
+        let en = detection_check(Lang::En, &d);
+        assert_eq!(
+            en.detail,
+            "running: mihomo; clash 127.0.0.1:7890 answers HTTP, mihomo"
+        );
+        assert_eq!(
+            en.fix.as_deref(),
+            Some("to route through it: Clash answers on 127.0.0.1:7890 (Clash is running): --proxy clash")
+        );
+        let zh = detection_check(Lang::ZhCn, &d);
+        assert_eq!(zh.title, "本机的代理软件");
+        assert!(
+            zh.detail
+                .starts_with("正在运行：mihomo；clash 127.0.0.1:7890"),
+            "{}",
+            zh.detail
+        );
+        assert!(
+            zh.fix.as_deref().unwrap_or("").contains("--proxy clash"),
+            "{zh:?}"
+        );
+        let nothing = detection_check(Lang::ZhCn, &Detection::default());
+        assert!(nothing.detail.contains("7890、7897"), "{}", nothing.detail);
+        assert_eq!(nothing.fix, None);
+    }
+
+    #[tokio::test]
+    async fn a_free_port_in_chinese() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            l.local_addr().expect("addr").port()
+        };
+        let mut c = ctx(Lang::ZhCn, &[]);
+        c.port = port;
+        let check = engine_port(&c).await;
+        assert_eq!(
+            (check.id.as_str(), check.status),
+            ("engine.port", CheckStatus::Warn)
+        );
+        assert!(
+            check.detail.contains(&format!("127.0.0.1:{port}")),
+            "{check:?}"
+        );
+        assert!(check.detail.contains("ECONNREFUSED"), "{check:?}");
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .unwrap_or("")
+                .contains(&format!("`mimo2codex --port {port}`")),
+            "{check:?}"
+        );
+        c.host = "not-an-ip".into();
+        let bad = engine_port(&c).await;
+        assert!(bad.detail.contains("--host 'not-an-ip'"), "{bad:?}");
+    }
 }

@@ -3,11 +3,14 @@
 //! window can show them live through [`run_doctor`]'s `progress` callback.
 //!
 //! Every network failure's detail and fix come from [`crate::upstream::UpstreamFailure`], the same
-//! classification the engine logs and shows Codex. Network calls are bounded by
+//! classification the engine logs and shows Codex. Titles, details and fixes are in
+//! [`DoctorContext::lang`] (`locales/<lang>/doctor.ftl`); check ids, statuses and codes are
+//! language-neutral, for `--json` consumers. Network calls are bounded by
 //! [`DoctorContext::connect_timeout`]; providers are checked concurrently.
 
 pub mod cert;
 mod local;
+mod outbound;
 mod provider;
 
 use std::collections::HashMap;
@@ -19,11 +22,11 @@ use serde::Serialize;
 
 use crate::codex_config::CodexPaths;
 use crate::engine::NetworkConfig;
+use crate::i18n::Lang;
 use crate::network::detect::DetectOptions;
 use crate::provider::ProviderRegistry;
-use crate::upstream::{
-    ExtraCa, ProxyRoute, RouteContext, Upstream, UpstreamConfig, UpstreamFailure,
-};
+use crate::upstream::UpstreamFailure;
+use outbound::Outbound;
 
 /// The outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -86,17 +89,26 @@ impl Check {
         self
     }
 
-    /// A check whose detail, fix and code are the engine's classification of `failure`.
+    /// A check whose detail, fix and code are the engine's classification of `failure`, the
+    /// detail and fix in `lang` (the code is language-neutral).
     pub fn from_failure(
+        lang: Lang,
         id: impl Into<String>,
         title: impl Into<String>,
         status: CheckStatus,
         failure: &UpstreamFailure,
     ) -> Check {
-        let mut check = Check::new(id, title, status, failure.problem()).with_fix(failure.fix());
+        let (problem, fix) = failure_text(lang, failure);
+        let mut check = Check::new(id, title, status, problem).with_fix(fix);
         check.code = Some(failure.code());
         check
     }
+}
+
+/// The engine's explanation of `failure` — the words Codex shows and the log has — as
+/// `(problem, fix)` in `lang`.
+fn failure_text(lang: Lang, failure: &UpstreamFailure) -> (String, String) {
+    (failure.problem_in(lang), failure.fix_in(lang))
 }
 
 /// All checks, in a stable order.
@@ -141,10 +153,13 @@ pub struct DoctorContext {
     pub request_timeout: Duration,
     /// Proxy-app detection; `None` skips it.
     pub detect: Option<DetectOptions>,
+    /// The language of every check's title, detail and fix (ids, statuses and codes are
+    /// language-neutral). English unless set.
+    pub lang: Lang,
 }
 
 impl DoctorContext {
-    /// Defaults: 3 s connects, 10 s requests, the preset ports probed, Codex not checked.
+    /// Defaults: 3 s connects, 10 s requests, the preset ports probed, Codex not checked, English.
     pub fn new(registry: ProviderRegistry, network: NetworkConfig) -> DoctorContext {
         DoctorContext {
             env: crate::provider::env_file::process_env().collect(),
@@ -157,6 +172,7 @@ impl DoctorContext {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
             detect: Some(DetectOptions::default()),
+            lang: Lang::En,
         }
     }
 }
@@ -182,7 +198,7 @@ pub async fn run_doctor(ctx: &DoctorContext, mut progress: impl FnMut(&Check)) -
         None => None,
     };
     if let Some(d) = &detection {
-        emit(local::detection_check(d), &mut report);
+        emit(local::detection_check(ctx.lang, d), &mut report);
     }
     emit(
         local::proxy_listening(ctx, &route, detection.as_ref()).await,
@@ -222,6 +238,20 @@ pub enum DoctorError {
     UnknownProvider { id: String, known: String },
 }
 
+impl DoctorError {
+    /// What went wrong, for people, in `lang` (`Display` is the English of it, for logs).
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            DoctorError::UnknownProvider { id, known } => crate::t!(
+                lang,
+                "doctor-unknown-provider",
+                id = id.as_str(),
+                known = known.as_str()
+            ),
+        }
+    }
+}
+
 /// The checks of one provider (DNS, connect or tunnel, TLS + key), with the route and client
 /// [`run_doctor`] uses — the desktop's "Test" button. The `tls.ca` and `route` checks come first
 /// when they did not pass: they explain the provider's failures.
@@ -249,82 +279,6 @@ pub async fn test_provider(
         .collect();
     checks.extend(provider::checks(ctx, p, &outbound.route, client.as_ref()).await);
     Ok(checks)
-}
-
-/// The route and the outbound client, exactly as the engine builds them, with the checks saying how
-/// building them went.
-struct Outbound {
-    route: ProxyRoute,
-    upstream: Result<Upstream, String>,
-    /// `tls.ca`: the extra CA file, if any.
-    ca_check: Check,
-    /// `route`: the outbound route, and a hint when it is likely wrong.
-    route_check: Check,
-}
-
-impl Outbound {
-    async fn build(ctx: &DoctorContext) -> Outbound {
-        let route_ctx = RouteContext {
-            env: ctx.env.clone(),
-            no_proxy_from_env: ctx.no_proxy_from_env,
-            no_proxy: ctx.network.no_proxy.clone(),
-        };
-        let choice = ctx.network.route.clone();
-        let route = {
-            let choice = choice.clone();
-            // Reading the OS proxy settings runs a short command.
-            tokio::task::spawn_blocking(move || {
-                choice.resolve(&route_ctx, || {
-                    crate::upstream::system::read_system_proxy(&route_ctx.env)
-                })
-            })
-            .await
-            .unwrap_or(ProxyRoute::Direct)
-        };
-        let ca = ctx
-            .network
-            .ca_file
-            .as_ref()
-            .map(|(path, from)| ExtraCa::load(path, from));
-        let (status, detail, fix) = match &ca {
-            None => (CheckStatus::Pass, "OS trust store (no extra CA file)".to_string(), ""),
-            Some(Ok(ca)) => (CheckStatus::Pass, ca.describe(), ""),
-            Some(Err(err)) => (
-                CheckStatus::Fail,
-                err.to_string(),
-                "Point --ca-file (or the variable named) at a PEM file with -----BEGIN CERTIFICATE----- blocks",
-            ),
-        };
-        let ca_check = Check::new("tls.ca", "Trusted certificates", status, detail).with_fix(fix);
-        let upstream = Upstream::new(UpstreamConfig {
-            choice,
-            extra_ca: ca.and_then(Result::ok),
-            connect_timeout: ctx.connect_timeout,
-            ..UpstreamConfig::new(route.clone())
-        })
-        .map_err(|e| e.to_string());
-        let (status, fix) = match (&upstream, route.hint()) {
-            (Err(err), _) => (CheckStatus::Fail, err.clone()),
-            (Ok(_), Some(hint)) => (CheckStatus::Warn, hint.to_string()),
-            (Ok(_), None) => (CheckStatus::Pass, String::new()),
-        };
-        let route_check =
-            Check::new("route", "Outbound route", status, route.describe()).with_fix(fix);
-        Outbound {
-            route,
-            upstream,
-            ca_check,
-            route_check,
-        }
-    }
-
-    /// The client the provider checks use; `None` when it could not be built (see `route`).
-    fn client(&self) -> Option<reqwest::Client> {
-        match self.upstream.as_ref().map(|u| u.diagnostic_client()) {
-            Ok(Ok(client)) => Some(client),
-            _ => None,
-        }
-    }
 }
 
 fn push(report: &mut DoctorReport, progress: &mut impl FnMut(&Check), check: Check) {
@@ -447,5 +401,30 @@ mod tests {
             err.to_string(),
             "unknown provider 'nope'; configured providers: good, bad"
         );
+        assert_eq!(err.message(Lang::En), err.to_string());
+        assert_eq!(
+            err.message(Lang::ZhCn),
+            "未知的服务商 'nope'；已配置的服务商：good, bad"
+        );
+
+        // In Chinese: the same ids, statuses and codes; titles, details and fixes in Chinese.
+        ctx.lang = Lang::ZhCn;
+        let zh = test_provider(&ctx, "bad").await.expect("known id");
+        let shape = |c: &Check| (c.id.clone(), c.status, c.code.clone());
+        assert_eq!(
+            zh.iter().map(shape).collect::<Vec<_>>(),
+            checks.iter().map(shape).collect::<Vec<_>>()
+        );
+        let tls = zh.last().expect("tls check");
+        assert_eq!(tls.title, "bad：API Key（明文 http）");
+        assert!(
+            tls.detail.starts_with("明文 http，没有 TLS；GET /models："),
+            "{tls:#?}"
+        );
+        assert!(
+            tls.fix.as_deref().unwrap_or("").contains("BAD_KEY"),
+            "{tls:#?}"
+        );
+        assert!(zh[1].detail.starts_with("已直接连接 127.0.0.1:"), "{zh:#?}");
     }
 }

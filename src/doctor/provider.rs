@@ -7,13 +7,27 @@ use base64::Engine as _;
 use reqwest::header::AUTHORIZATION;
 
 use super::{cert, Check, CheckStatus, DoctorContext};
+use crate::i18n::Lang;
 use crate::network::probe::{self, SocksTarget, TunnelAnswer};
 use crate::provider::ProviderProfile;
+use crate::t;
 use crate::upstream::failure::classify_transport;
 use crate::upstream::route::{is_loopback_host, mask_proxy_url, proxy_endpoint};
 use crate::upstream::{FailureKind, ProxyRoute, UpstreamFailure};
 
+/// A step's title: which provider, which step (`deepseek: DNS api.deepseek.com`).
+enum Step<'a> {
+    Url,
+    Dns(&'a str),
+    Tcp(&'a str, u16),
+    Tunnel(&'a str, u16, &'a str),
+    Connect,
+    Tls,
+    PlainKey,
+}
+
 struct Hop<'a> {
+    lang: Lang,
     p: &'a ProviderProfile,
     url: String,
     host: String,
@@ -23,13 +37,44 @@ struct Hop<'a> {
     proxy: Option<String>,
 }
 
+/// The title of `step` for provider `provider`, in `lang`.
+fn title(lang: Lang, provider: &str, step: &Step<'_>) -> String {
+    match *step {
+        Step::Url => t!(lang, "doctor-title-provider-url", provider = provider),
+        Step::Dns(host) => t!(
+            lang,
+            "doctor-title-provider-dns",
+            provider = provider,
+            host = host
+        ),
+        Step::Tcp(host, port) => t!(
+            lang,
+            "doctor-title-provider-tcp",
+            provider = provider,
+            host = host,
+            port = port
+        ),
+        Step::Tunnel(host, port, proxy) => t!(
+            lang,
+            "doctor-title-provider-tunnel",
+            provider = provider,
+            host = host,
+            port = port,
+            proxy = proxy
+        ),
+        Step::Connect => t!(lang, "doctor-title-provider-connect", provider = provider),
+        Step::Tls => t!(lang, "doctor-title-provider-tls", provider = provider),
+        Step::PlainKey => t!(lang, "doctor-title-provider-plain", provider = provider),
+    }
+}
+
 impl Hop<'_> {
     fn id(&self, step: &str) -> String {
         format!("provider.{}.{step}", self.p.id)
     }
 
-    fn title(&self, step: &str) -> String {
-        format!("{}: {step}", self.p.id)
+    fn title(&self, step: &Step<'_>) -> String {
+        title(self.lang, &self.p.id, step)
     }
 
     fn failure(&self, kind: FailureKind) -> UpstreamFailure {
@@ -42,8 +87,13 @@ impl Hop<'_> {
         }
     }
 
-    fn fail(&self, step: &str, title: &str, kind: FailureKind) -> Check {
+    fn check(&self, step: &str, title: &Step<'_>, status: CheckStatus, detail: String) -> Check {
+        Check::new(self.id(step), self.title(title), status, detail)
+    }
+
+    fn fail(&self, step: &str, title: &Step<'_>, kind: FailureKind) -> Check {
         Check::from_failure(
+            self.lang,
             self.id(step),
             self.title(title),
             CheckStatus::Fail,
@@ -51,8 +101,8 @@ impl Hop<'_> {
         )
     }
 
-    fn skip(&self, step: &str, title: &str, why: &str) -> Check {
-        Check::new(self.id(step), self.title(title), CheckStatus::Skip, why)
+    fn skip(&self, step: &str, title: &Step<'_>, why: String) -> Check {
+        self.check(step, title, CheckStatus::Skip, why)
     }
 }
 
@@ -63,17 +113,19 @@ pub async fn checks(
     route: &ProxyRoute,
     client: Option<&reqwest::Client>,
 ) -> Vec<Check> {
+    let lang = ctx.lang;
     let Ok(url) = reqwest::Url::parse(&p.base_url) else {
         return vec![Check::new(
             format!("provider.{}.url", p.id),
-            format!("{}: base URL", p.id),
+            title(lang, &p.id, &Step::Url),
             CheckStatus::Fail,
-            format!("{} is not a URL", p.base_url),
+            t!(lang, "doctor-provider-bad-url", url = p.base_url.as_str()),
         )
-        .with_fix("set an http(s) base URL such as https://api.example.com/v1")];
+        .with_fix(t!(lang, "doctor-provider-bad-url-fix"))];
     };
     let host = url.host_str().unwrap_or_default().to_string();
     let hop = Hop {
+        lang,
         p,
         url: format!("{}/models", p.base_url.trim_end_matches('/')),
         port: url.port_or_known_default().unwrap_or(443),
@@ -86,39 +138,33 @@ pub async fn checks(
     let dns_failed = dns.status == CheckStatus::Fail;
     out.push(dns);
     if dns_failed {
-        out.push(hop.skip("connect", "connect", "skipped: the name does not resolve"));
-        out.push(hop.skip("tls", "TLS + API key", "skipped: the name does not resolve"));
+        out.push(hop.skip("connect", &Step::Connect, t!(lang, "doctor-skip-no-dns")));
+        out.push(hop.skip("tls", &Step::Tls, t!(lang, "doctor-skip-no-dns")));
         return out;
     }
     let connect = connect(ctx, &hop, &addrs).await;
     let connect_failed = connect.status == CheckStatus::Fail;
     out.push(connect);
     if connect_failed {
-        out.push(hop.skip("tls", "TLS + API key", "skipped: no connection"));
+        out.push(hop.skip("tls", &Step::Tls, t!(lang, "doctor-skip-no-connection")));
         return out;
     }
     out.push(match client {
         Some(client) => tls_and_key(ctx, &hop, client).await,
-        None => hop.skip(
-            "tls",
-            "TLS + API key",
-            "skipped: the outbound client could not be built (see route)",
-        ),
+        None => hop.skip("tls", &Step::Tls, t!(lang, "doctor-skip-no-client")),
     });
     out
 }
 
 async fn dns(ctx: &DoctorContext, hop: &Hop<'_>) -> (Check, Vec<SocketAddr>) {
-    let title = format!("DNS {}", hop.host);
+    let lang = ctx.lang;
+    let title = Step::Dns(&hop.host);
     if let Some(proxy) = &hop.proxy {
         if !proxy.starts_with("socks5://") {
             let check = hop.skip(
                 "dns",
                 &title,
-                &format!(
-                    "resolved by the proxy {} (names are not looked up here)",
-                    mask_proxy_url(proxy)
-                ),
+                t!(lang, "doctor-dns-by-proxy", proxy = mask_proxy_url(proxy)),
             );
             return (check, Vec::new());
         }
@@ -130,12 +176,23 @@ async fn dns(ctx: &DoctorContext, hop: &Hop<'_>) -> (Check, Vec<SocketAddr>) {
         ),
         Ok(addrs) => {
             let shown: Vec<String> = addrs.iter().take(4).map(|a| a.ip().to_string()).collect();
-            let detail = format!("{} → {}", hop.host, shown.join(", "));
-            let check = if addrs.iter().all(SocketAddr::is_ipv6) && !is_loopback_host(&hop.host) {
-                Check::new(hop.id("dns"), hop.title(&title), CheckStatus::Warn, format!("{detail} (IPv6 only)"))
-                    .with_fix("This name has only IPv6 addresses: without an IPv6 route here connections fail; use a proxy (--proxy <preset or URL>) or a network with IPv6")
+            let shown = shown.join(", ");
+            let host = hop.host.as_str();
+            let check = if addrs.iter().all(SocketAddr::is_ipv6) && !is_loopback_host(host) {
+                hop.check(
+                    "dns",
+                    &title,
+                    CheckStatus::Warn,
+                    t!(lang, "doctor-dns-ipv6-only", host = host, addrs = shown),
+                )
+                .with_fix(t!(lang, "doctor-dns-ipv6-only-fix"))
             } else {
-                Check::new(hop.id("dns"), hop.title(&title), CheckStatus::Pass, detail)
+                hop.check(
+                    "dns",
+                    &title,
+                    CheckStatus::Pass,
+                    t!(lang, "doctor-dns-ok", host = host, addrs = shown),
+                )
             };
             (check, addrs)
         }
@@ -178,30 +235,31 @@ fn percent_decode(s: &str) -> Vec<u8> {
 }
 
 async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Check {
+    let lang = ctx.lang;
     let t = ctx.connect_timeout;
     let Some(proxy) = &hop.proxy else {
-        let title = format!("TCP connect {}:{}", hop.host, hop.port);
+        let title = Step::Tcp(&hop.host, hop.port);
         return match probe::connect(addrs, t).await {
             Ok(s) => {
                 let peer = s.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-                Check::new(
-                    hop.id("connect"),
-                    hop.title(&title),
+                hop.check(
+                    "connect",
+                    &title,
                     CheckStatus::Pass,
-                    format!("connected directly to {peer}"),
+                    t!(lang, "doctor-connect-direct", peer = peer),
                 )
             }
             Err(e) => hop.fail("connect", &title, e.into_kind(false, "connecting")),
         };
     };
     let masked = mask_proxy_url(proxy);
-    let title = format!("tunnel to {}:{} via {masked}", hop.host, hop.port);
+    let title = Step::Tunnel(&hop.host, hop.port, &masked);
     let Some((purl, phost, pport)) = proxy_endpoint(proxy) else {
-        return Check::new(
-            hop.id("connect"),
-            hop.title(&title),
+        return hop.check(
+            "connect",
+            &title,
             CheckStatus::Fail,
-            format!("{masked} is not a usable proxy URL"),
+            t!(lang, "doctor-proxy-bad-url", proxy = masked.as_str()),
         );
     };
     let mut stream = match probe::connect_host(&phost, pport, t).await {
@@ -218,7 +276,8 @@ async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Ch
     let target = format!("{}:{}", bracket(&hop.host), hop.port);
     let answer = match purl.scheme() {
         "http" => {
-            let basic = creds.map(|(u, p)| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
+            let basic = creds
+                .map(|(u, p)| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")));
             probe::http_connect(&mut stream, &target, basic.as_deref(), t)
                 .await
                 .map(|(answer, _)| answer)
@@ -232,22 +291,28 @@ async fn connect(ctx: &DoctorContext, hop: &Hop<'_>, addrs: &[SocketAddr]) -> Ch
             probe::socks5_tunnel(&mut stream, &to, creds, t).await
         }
         _ => {
-            return Check::new(
-                hop.id("connect"),
-                hop.title(&title),
+            return hop.check(
+                "connect",
+                &title,
                 CheckStatus::Pass,
-                format!("{masked} accepts connections (the https:// proxy's tunnel is checked with TLS below)"),
+                t!(lang, "doctor-connect-https-proxy", proxy = masked.as_str()),
             )
         }
     };
     match answer {
-        Ok(TunnelAnswer::Open) => Check::new(
-            hop.id("connect"),
-            hop.title(&title),
+        Ok(TunnelAnswer::Open) => hop.check(
+            "connect",
+            &title,
             CheckStatus::Pass,
-            format!("{masked} opened a tunnel to {target}"),
+            t!(
+                lang,
+                "doctor-connect-tunnel",
+                proxy = masked.as_str(),
+                target = target
+            ),
         ),
-        Ok(TunnelAnswer::Refused { detail }) | Ok(TunnelAnswer::NotAProxy { detail }) => {
+        Ok(TunnelAnswer::Refused(problem)) | Ok(TunnelAnswer::NotAProxy(problem)) => {
+            let detail = problem.text(lang);
             hop.fail("connect", &title, FailureKind::TunnelRefused { detail })
         }
         Err(e) => hop.fail(
@@ -267,11 +332,8 @@ fn bracket(host: &str) -> String {
 }
 
 async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Client) -> Check {
-    let title = if hop.https {
-        "TLS + API key"
-    } else {
-        "API key (plain http)"
-    };
+    let lang = ctx.lang;
+    let title = if hop.https { Step::Tls } else { Step::PlainKey };
     let key = hop.p.api_key.as_ref().filter(|k| !k.is_empty());
     let mut request = client.get(&hop.url);
     if let Some(key) = key {
@@ -281,14 +343,14 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
         Err(_) => {
             return hop.fail(
                 "tls",
-                title,
+                &title,
                 FailureKind::TimedOut {
                     phase: "waiting for response headers",
                 },
             )
         }
         Ok(Err(err)) => {
-            return hop.fail("tls", title, classify_transport(&err, hop.proxy.is_some()))
+            return hop.fail("tls", &title, classify_transport(&err, hop.proxy.is_some()))
         }
         Ok(Ok(r)) => r,
     };
@@ -297,40 +359,45 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
             .extensions()
             .get::<reqwest::tls::TlsInfo>()
             .and_then(|i| i.peer_certificate())
-            .and_then(cert::issuer)
-            .map(|i| format!(", issued by {i}"))
-            .unwrap_or_default();
-        format!("TLS verified{issuer}")
+            .and_then(cert::issuer);
+        match issuer {
+            Some(issuer) => t!(lang, "doctor-tls-verified-by", issuer = issuer),
+            None => t!(lang, "doctor-tls-verified"),
+        }
     } else {
-        "plain http, no TLS".to_string()
+        t!(lang, "doctor-tls-plain")
     };
+    let tls = tls.as_str();
     let status = response.status().as_u16();
+    let env = hop.p.primary_key_env();
     if (200..300).contains(&status) {
-        let key_note = match key {
-            Some(_) => format!("the key in {} is accepted", hop.p.primary_key_env()),
-            None => "no key needed".to_string(),
+        let detail = match key {
+            Some(_) => t!(
+                lang,
+                "doctor-key-accepted",
+                tls = tls,
+                status = status,
+                env = env
+            ),
+            None => t!(lang, "doctor-key-not-needed", tls = tls, status = status),
         };
-        return Check::new(
-            hop.id("tls"),
-            hop.title(title),
-            CheckStatus::Pass,
-            format!("{tls}; GET /models → HTTP {status}: {key_note}"),
-        );
+        return hop.check("tls", &title, CheckStatus::Pass, detail);
     }
     if key.is_none() && (status == 401 || status == 403) {
-        let env = hop.p.primary_key_env();
-        let mut check = Check::new(
-            hop.id("tls"),
-            hop.title(title),
-            CheckStatus::Fail,
-            format!(
-                "{tls}; no API key for provider {} (GET /models → HTTP {status})",
-                hop.p.id
-            ),
-        )
-        .with_fix(format!(
-            "set {env} in the environment or in ~/.mimo2codex/.env, then restart mimo2codex"
-        ));
+        let mut check = hop
+            .check(
+                "tls",
+                &title,
+                CheckStatus::Fail,
+                t!(
+                    lang,
+                    "doctor-key-missing",
+                    tls = tls,
+                    provider = hop.p.id.as_str(),
+                    status = status
+                ),
+            )
+            .with_fix(t!(lang, "doctor-key-missing-fix", env = env));
         check.code = Some("missing_api_key".into());
         return check;
     }
@@ -340,8 +407,14 @@ async fn tls_and_key(ctx: &DoctorContext, hop: &Hop<'_>, client: &reqwest::Clien
     } else {
         CheckStatus::Warn
     };
-    let mut check = Check::from_failure(hop.id("tls"), hop.title(title), status_of, &failure);
-    check.detail = format!("{tls}; GET /models: {}", check.detail);
+    let mut check =
+        Check::from_failure(lang, hop.id("tls"), hop.title(&title), status_of, &failure);
+    check.detail = t!(
+        lang,
+        "doctor-tls-http-failure",
+        tls = tls,
+        problem = check.detail.as_str()
+    );
     check
 }
 
@@ -361,6 +434,46 @@ mod tests {
         assert_eq!(proxy_credentials(&none), None);
         assert_eq!(percent_decode("a%2"), b"a%2".to_vec());
         assert_eq!(bracket("::1"), "[::1]");
+    }
+
+    #[test]
+    fn step_titles_in_both_languages() {
+        let steps = [
+            Step::Url,
+            Step::Dns("api.deepseek.com"),
+            Step::Tcp("api.deepseek.com", 443),
+            Step::Tunnel("api.deepseek.com", 443, "http://127.0.0.1:7890"),
+            Step::Connect,
+            Step::Tls,
+            Step::PlainKey,
+        ];
+        let en: Vec<String> = steps
+            .iter()
+            .map(|s| title(Lang::En, "deepseek", s))
+            .collect();
+        assert_eq!(
+            en,
+            [
+                "deepseek: base URL",
+                "deepseek: DNS api.deepseek.com",
+                "deepseek: TCP connect api.deepseek.com:443",
+                "deepseek: tunnel to api.deepseek.com:443 via http://127.0.0.1:7890",
+                "deepseek: connect",
+                "deepseek: TLS + API key",
+                "deepseek: API key (plain http)",
+            ]
+        );
+        let zh: Vec<String> = steps
+            .iter()
+            .map(|s| title(Lang::ZhCn, "deepseek", s))
+            .collect();
+        assert_eq!(
+            zh[3],
+            "deepseek：经 http://127.0.0.1:7890 建立到 api.deepseek.com:443 的隧道"
+        );
+        for (e, z) in en.iter().zip(&zh) {
+            assert!(z.starts_with("deepseek：") && z != e, "{z}");
+        }
     }
 
     #[test]

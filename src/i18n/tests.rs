@@ -176,6 +176,21 @@ fn every_message_id_the_code_uses_exists() {
             used.push((file.clone(), id));
         }
     }
+    // The windows' ids all start with `ui-`: every such string literal in ui/src and every
+    // data-i18n* attribute in ui/index.html (label(el, "ui-…"), "data-i18n-title": "ui-…", …).
+    ts.push(root.join("ui/index.html"));
+    for file in &ts {
+        let text = std::fs::read_to_string(file).expect("read source");
+        for (i, _) in text.match_indices("\"ui-") {
+            let id: String = text[i + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')
+                .collect();
+            if text[i + 1 + id.len()..].starts_with('"') {
+                used.push((file.clone(), id));
+            }
+        }
+    }
     let unknown: Vec<_> = used
         .iter()
         .filter(|(_, id)| !id.contains(['{', '$', ' ']) && !en.contains_key(id.as_str()))

@@ -11,6 +11,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::probe;
+use crate::i18n::Lang;
+use crate::t;
 use crate::upstream::Preset;
 
 /// The protocol a port speaks (or is expected to).
@@ -109,21 +111,31 @@ pub struct Detection {
 }
 
 impl Detection {
-    /// One line for screens: `clash-verge answers on 127.0.0.1:7897 (Clash Verge is running)`.
-    pub fn summary(&self) -> Option<String> {
+    /// One line for screens, in `lang`:
+    /// `Clash Verge answers on 127.0.0.1:7897 (Clash Verge is running): --proxy clash-verge`.
+    pub fn summary(&self, lang: Lang) -> Option<String> {
         let preset = self.pick?;
         let running = self
             .apps
             .iter()
-            .find(|a| a.preset.is_some_and(|p| family(p) == family(preset)))
-            .map(|a| format!(" ({} is running)", a.app))
-            .unwrap_or_default();
-        Some(format!(
-            "{} answers on 127.0.0.1:{}{running}: --proxy {}",
-            preset.label(),
-            preset.port(),
-            preset.name()
-        ))
+            .find(|a| a.preset.is_some_and(|p| family(p) == family(preset)));
+        Some(match running {
+            Some(app) => t!(
+                lang,
+                "doctor-detect-summary-running",
+                label = preset.label(),
+                port = preset.port(),
+                app = app.app,
+                preset = preset.name()
+            ),
+            None => t!(
+                lang,
+                "doctor-detect-summary",
+                label = preset.label(),
+                port = preset.port(),
+                preset = preset.name()
+            ),
+        })
     }
 }
 
@@ -439,8 +451,21 @@ mod tests {
             pick: Some(Preset::SurgeSocks),
         };
         assert_eq!(
-            d.summary().as_deref(),
+            d.summary(Lang::En).as_deref(),
             Some("Surge SOCKS5 answers on 127.0.0.1:6153 (Surge is running): --proxy surge-socks")
         );
+        assert_eq!(
+            d.summary(Lang::ZhCn).as_deref(),
+            Some("Surge SOCKS5 在 127.0.0.1:6153 上有响应（Surge 正在运行）：--proxy surge-socks")
+        );
+        let alone = Detection {
+            apps: Vec::new(),
+            ..d
+        };
+        assert_eq!(
+            alone.summary(Lang::En).as_deref(),
+            Some("Surge SOCKS5 answers on 127.0.0.1:6153: --proxy surge-socks")
+        );
+        assert_eq!(Detection::default().summary(Lang::ZhCn), None);
     }
 }

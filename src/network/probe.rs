@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::i18n::Lang;
+use crate::t;
 use crate::upstream::FailureKind;
 
 /// Largest proxy answer head we read.
@@ -102,10 +104,69 @@ pub async fn connect_host(host: &str, port: u16, timeout: Duration) -> Result<Tc
 pub enum TunnelAnswer {
     /// The tunnel is open.
     Open,
-    /// The proxy refused, with the wording of [`crate::upstream::failure::classify_proxy_text`].
-    Refused { detail: String },
+    /// The proxy refused.
+    Refused(TunnelProblem),
     /// What answered is not this kind of proxy.
-    NotAProxy { detail: String },
+    NotAProxy(TunnelProblem),
+}
+
+/// Why a tunnel did not open, as data; [`TunnelProblem::text`] words it in a language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TunnelProblem {
+    /// `407 Proxy Authentication Required` (the wording of
+    /// [`crate::upstream::failure::classify_proxy_text`] in English).
+    AuthRequired,
+    /// Another status line answered `CONNECT`: the line.
+    Status(String),
+    /// Not an HTTP answer: its first bytes, quoted and printable; empty when the connection
+    /// closed without an answer.
+    NotHttp(String),
+    /// The SOCKS5 proxy rejected the user name / password.
+    SocksAuthRejected,
+    /// The SOCKS5 proxy wants a user name / password and none was given.
+    SocksWantsAuth,
+    /// The SOCKS5 proxy chose a method we did not offer.
+    SocksUnknownMethod(u8),
+    /// No SOCKS5 answer to the greeting.
+    SocksNoGreeting,
+    /// The SOCKS5 CONNECT failed with this RFC 1928 reply code.
+    SocksReply(u8),
+    /// The SOCKS5 proxy closed the connection before replying.
+    SocksClosed,
+}
+
+impl TunnelProblem {
+    /// The problem in `lang` (`407 proxy authentication required`, …).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            TunnelProblem::AuthRequired => t!(lang, "doctor-probe-407"),
+            TunnelProblem::Status(line) => {
+                t!(lang, "doctor-probe-connect-status", line = line.as_str())
+            }
+            TunnelProblem::NotHttp(head) if head.is_empty() => t!(
+                lang,
+                "doctor-probe-not-http",
+                head = t!(lang, "doctor-probe-closed")
+            ),
+            TunnelProblem::NotHttp(head) => {
+                t!(lang, "doctor-probe-not-http", head = head.as_str())
+            }
+            TunnelProblem::SocksAuthRejected => t!(lang, "doctor-probe-socks-auth-rejected"),
+            TunnelProblem::SocksWantsAuth => t!(lang, "doctor-probe-socks-wants-auth"),
+            TunnelProblem::SocksUnknownMethod(method) => t!(
+                lang,
+                "doctor-probe-socks-method",
+                method = format!("{method:#04x}")
+            ),
+            TunnelProblem::SocksNoGreeting => t!(lang, "doctor-probe-socks-no-greeting"),
+            TunnelProblem::SocksReply(code) => t!(
+                lang,
+                "doctor-probe-socks-reply",
+                reason = socks_reply_text(lang, *code)
+            ),
+            TunnelProblem::SocksClosed => t!(lang, "doctor-probe-socks-closed"),
+        }
+    }
 }
 
 /// `HTTP/1.1 407 Proxy Authentication Required` → `(407, the line)`.
@@ -127,25 +188,20 @@ pub fn parse_status_line(head: &[u8]) -> Option<(u16, String)> {
 pub fn connect_answer(head: &[u8]) -> TunnelAnswer {
     match parse_status_line(head) {
         Some((200..=299, _)) => TunnelAnswer::Open,
-        Some((407, _)) => TunnelAnswer::Refused {
-            detail: "407 proxy authentication required".into(),
-        },
-        Some((_, line)) => TunnelAnswer::Refused {
-            detail: format!("CONNECT answered {line}"),
-        },
-        None => TunnelAnswer::NotAProxy {
-            detail: format!("not an HTTP answer: {}", printable(head)),
-        },
+        Some((407, _)) => TunnelAnswer::Refused(TunnelProblem::AuthRequired),
+        Some((_, line)) => TunnelAnswer::Refused(TunnelProblem::Status(line)),
+        None => TunnelAnswer::NotAProxy(TunnelProblem::NotHttp(printable(head))),
     }
 }
 
+/// The first bytes of an answer, quoted, control characters as `.`; empty for no bytes.
 fn printable(bytes: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(&bytes[..bytes.len().min(40)])
         .chars()
         .map(|c| if c.is_control() { '.' } else { c })
         .collect();
     if text.is_empty() {
-        "(connection closed without an answer)".into()
+        String::new()
     } else {
         format!("{text:?}")
     }
@@ -205,19 +261,9 @@ pub fn parse_socks_method(answer: &[u8]) -> Option<u8> {
     }
 }
 
-/// RFC 1928 reply codes, in words.
-pub fn socks_reply_text(code: u8) -> &'static str {
-    match code {
-        0x01 => "general SOCKS server failure",
-        0x02 => "connection not allowed by ruleset",
-        0x03 => "network unreachable",
-        0x04 => "host unreachable",
-        0x05 => "connection refused",
-        0x06 => "TTL expired",
-        0x07 => "command not supported",
-        0x08 => "address type not supported",
-        _ => "unknown error",
-    }
+/// RFC 1928 reply codes, in words, in `lang`.
+pub fn socks_reply_text(lang: Lang, code: u8) -> String {
+    t!(lang, "doctor-socks-reply", code = code)
 }
 
 /// Reads exactly `n` bytes, or fewer when the peer closes.
@@ -315,26 +361,18 @@ pub async fn socks5_tunnel(
                 stream.write_all(&auth).await.map_err(io)?;
                 let status = read_n(stream, 2).await?;
                 if status.get(1) != Some(&0x00) {
-                    return Ok(TunnelAnswer::Refused {
-                        detail: "SOCKS5 proxy rejected the user name / password".into(),
-                    });
+                    return Ok(TunnelAnswer::Refused(TunnelProblem::SocksAuthRejected));
                 }
             }
-            (Some(0x02 | 0xFF), _) => return Ok(TunnelAnswer::Refused {
-                detail:
-                    "SOCKS5 proxy wants a user name / password (socks5://user:password@host:port)"
-                        .into(),
-            }),
+            (Some(0x02 | 0xFF), _) => {
+                return Ok(TunnelAnswer::Refused(TunnelProblem::SocksWantsAuth))
+            }
             (Some(other), _) => {
-                return Ok(TunnelAnswer::NotAProxy {
-                    detail: format!("SOCKS5 proxy chose an unknown method {other:#04x}"),
-                })
+                return Ok(TunnelAnswer::NotAProxy(TunnelProblem::SocksUnknownMethod(
+                    other,
+                )))
             }
-            (None, _) => {
-                return Ok(TunnelAnswer::NotAProxy {
-                    detail: "no SOCKS5 answer to the greeting".into(),
-                })
-            }
+            (None, _) => return Ok(TunnelAnswer::NotAProxy(TunnelProblem::SocksNoGreeting)),
         }
         stream
             .write_all(&socks5_request(target))
@@ -343,12 +381,8 @@ pub async fn socks5_tunnel(
         let reply = read_n(stream, 4).await?;
         Ok(match reply.as_slice() {
             [0x05, 0x00, ..] => TunnelAnswer::Open,
-            [0x05, code, ..] => TunnelAnswer::Refused {
-                detail: format!("SOCKS5 proxy answered: {}", socks_reply_text(*code)),
-            },
-            _ => TunnelAnswer::NotAProxy {
-                detail: "the SOCKS5 proxy closed the connection".into(),
-            },
+            [0x05, code, ..] => TunnelAnswer::Refused(TunnelProblem::SocksReply(*code)),
+            _ => TunnelAnswer::NotAProxy(TunnelProblem::SocksClosed),
         })
     };
     tokio::time::timeout(timeout, exchange)
@@ -379,18 +413,76 @@ mod tests {
         );
         assert_eq!(
             connect_answer(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n"),
-            TunnelAnswer::Refused {
-                detail: "407 proxy authentication required".into()
-            }
+            TunnelAnswer::Refused(TunnelProblem::AuthRequired)
         );
-        assert!(matches!(
-            connect_answer(b"HTTP/1.1 403 Forbidden\r\n\r\n"),
-            TunnelAnswer::Refused { detail } if detail == "CONNECT answered HTTP/1.1 403 Forbidden"
-        ));
-        assert!(matches!(
+        assert_eq!(
+            TunnelProblem::AuthRequired.text(Lang::En),
+            "407 proxy authentication required"
+        );
+        let forbidden = connect_answer(b"HTTP/1.1 403 Forbidden\r\n\r\n");
+        let TunnelAnswer::Refused(problem) = forbidden else {
+            panic!("{forbidden:?}")
+        };
+        assert_eq!(
+            problem.text(Lang::En),
+            "CONNECT answered HTTP/1.1 403 Forbidden"
+        );
+        assert!(
+            problem.text(Lang::ZhCn).contains("HTTP/1.1 403 Forbidden"),
+            "{}",
+            problem.text(Lang::ZhCn)
+        );
+        assert_eq!(
             connect_answer(b""),
-            TunnelAnswer::NotAProxy { .. }
-        ));
+            TunnelAnswer::NotAProxy(TunnelProblem::NotHttp(String::new()))
+        );
+        let ssh = connect_answer(b"SSH-2.0-OpenSSH\r\n");
+        let TunnelAnswer::NotAProxy(problem) = ssh else {
+            panic!("{ssh:?}")
+        };
+        assert_eq!(
+            problem.text(Lang::En),
+            "not an HTTP answer: \"SSH-2.0-OpenSSH..\""
+        );
+        assert_eq!(
+            TunnelProblem::NotHttp(String::new()).text(Lang::En),
+            "not an HTTP answer: (connection closed without an answer)"
+        );
+    }
+
+    #[test]
+    fn tunnel_problems_are_worded_in_both_languages() {
+        let all = [
+            TunnelProblem::AuthRequired,
+            TunnelProblem::Status("HTTP/1.1 502 Bad Gateway".into()),
+            TunnelProblem::NotHttp(String::new()),
+            TunnelProblem::SocksAuthRejected,
+            TunnelProblem::SocksWantsAuth,
+            TunnelProblem::SocksUnknownMethod(0x80),
+            TunnelProblem::SocksNoGreeting,
+            TunnelProblem::SocksReply(2),
+            TunnelProblem::SocksClosed,
+        ];
+        for p in &all {
+            let (en, zh) = (p.text(Lang::En), p.text(Lang::ZhCn));
+            assert!(!en.is_empty() && en != zh, "{p:?}: {en} / {zh}");
+            assert!(!zh.starts_with("doctor-"), "{p:?}: {zh}");
+        }
+        assert_eq!(
+            TunnelProblem::SocksUnknownMethod(0x80).text(Lang::En),
+            "SOCKS5 proxy chose an unknown method 0x80"
+        );
+        assert_eq!(
+            TunnelProblem::SocksReply(2).text(Lang::En),
+            "SOCKS5 proxy answered: connection not allowed by ruleset"
+        );
+        assert!(
+            TunnelProblem::SocksWantsAuth
+                .text(Lang::ZhCn)
+                .contains("socks5://user:password@host:port"),
+            "{}",
+            TunnelProblem::SocksWantsAuth.text(Lang::ZhCn)
+        );
     }
 
     #[test]
@@ -408,6 +500,13 @@ mod tests {
             socks5_request(&SocksTarget::Addr(addr)),
             vec![5, 1, 0, 1, 127, 0, 0, 2, 0x20, 0xFB]
         );
-        assert_eq!(socks_reply_text(5), "connection refused");
+        assert_eq!(socks_reply_text(Lang::En, 5), "connection refused");
+        assert_eq!(
+            socks_reply_text(Lang::En, 0x08),
+            "address type not supported"
+        );
+        assert_eq!(socks_reply_text(Lang::En, 0x42), "unknown error");
+        assert_eq!(socks_reply_text(Lang::ZhCn, 5), "连接被拒绝");
+        assert_eq!(socks_reply_text(Lang::ZhCn, 0x42), "未知错误");
     }
 }

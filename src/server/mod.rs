@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::engine::EngineHandle;
+use crate::t;
 use errors::json_error;
 
 /// What every handler shares.
@@ -94,10 +95,11 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "foreign_host",
-                format!(
-                    "Host '{host}' refused: mimo2codex only answers requests addressed to {} (DNS-rebinding protection). \
-                     To serve other hosts on purpose, start it with --host 0.0.0.0.",
-                    allowed.first().map(String::as_str).unwrap_or("127.0.0.1")
+                t!(
+                    state.handle.lang(),
+                    "err-foreign-host",
+                    host = host,
+                    allowed = allowed.first().map(String::as_str).unwrap_or("127.0.0.1")
                 ),
             );
         }
@@ -111,7 +113,11 @@ async fn guard(State(state): State<AppState>, request: Request, next: Next) -> R
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     "invalid_request_error",
                     "unsupported_media_type",
-                    format!("Content-Type '{essence}' is not supported: send the request body as application/json."),
+                    t!(
+                        state.handle.lang(),
+                        "err-content-type",
+                        content_type = essence
+                    ),
                 );
             }
         }
@@ -148,29 +154,42 @@ async fn list_models(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!({"object": "list", "data": data}))
 }
 
-async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+async fn not_found(
+    State(state): State<AppState>,
+    method: Method,
+    uri: axum::http::Uri,
+) -> Response {
     json_error(
         StatusCode::NOT_FOUND,
         "not_found",
         "not_found",
-        format!(
-            "no route for {method} {}: mimo2codex serves POST /v1/responses, POST /v1/chat/completions, GET /v1/models and GET /healthz",
-            uri.path()
+        t!(
+            state.handle.lang(),
+            "err-no-route",
+            method = method.as_str(),
+            path = uri.path()
         ),
     )
 }
 
-async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
-    let hint = if uri.path().ends_with("/responses") && method == Method::GET {
-        " (WebSocket transport is not supported: leave supports_websockets unset in Codex's provider)"
+async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let lang = state.handle.lang();
+    let websocket = method == Method::GET && uri.path().ends_with("/responses");
+    let (method, path) = (method.as_str(), uri.path());
+    let message = if websocket {
+        t!(lang, "err-method-websocket", method = method, path = path)
     } else {
-        ""
+        t!(lang, "err-method-not-allowed", method = method, path = path)
     };
     json_error(
         StatusCode::METHOD_NOT_ALLOWED,
         "invalid_request_error",
         "method_not_allowed",
-        format!("{method} is not allowed on {}{hint}", uri.path()),
+        message,
     )
     .into_response()
 }

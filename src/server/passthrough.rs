@@ -13,8 +13,10 @@ use super::errors::{bad_request, json_error};
 use super::responses::{read_routed, Routed};
 use super::AppState;
 use crate::engine::RuntimeSettings;
+use crate::i18n::Lang;
 use crate::provider::registry::RouteDecision;
 use crate::provider::WireApi;
+use crate::t;
 use crate::upstream::{CodexReply, UpstreamFailure};
 
 /// `POST /v1/responses` for a provider with `wireApi: responses`: only the model name changes.
@@ -45,17 +47,19 @@ pub async fn chat_completions(
         Ok(routed) => routed,
         Err(resp) => return resp,
     };
+    let lang = settings.lang;
     if route.provider.wire_api != WireApi::Chat {
-        return bad_request(format!(
-            "provider {} speaks the Responses API; send this request to /v1/responses instead",
-            route.provider.id
+        return bad_request(t!(
+            lang,
+            "err-wrong-endpoint",
+            provider = route.provider.id.as_str()
         ));
     }
     match request.as_object_mut() {
         Some(obj) => {
             obj.insert("model".into(), Value::String(route.upstream_model.clone()));
         }
-        None => return bad_request("request body must be a JSON object"),
+        None => return bad_request(t!(lang, "err-body-not-object")),
     }
     forward(
         &settings,
@@ -76,7 +80,13 @@ async fn forward(
 ) -> Response {
     let body = match serde_json::to_vec(request) {
         Ok(b) => Bytes::from(b),
-        Err(err) => return bad_request(format!("cannot encode the request: {err}")),
+        Err(err) => {
+            return bad_request(t!(
+                settings.lang,
+                "err-cannot-encode",
+                detail = err.to_string()
+            ))
+        }
     };
     let started = std::time::Instant::now();
     match settings
@@ -106,11 +116,11 @@ async fn forward(
             )
                 .into_response()
         }
-        Err(failure) => passthrough_failure(&failure, route),
+        Err(failure) => passthrough_failure(&failure, route, settings.lang),
     }
 }
 
-fn passthrough_failure(failure: &UpstreamFailure, route: &RouteDecision) -> Response {
+fn passthrough_failure(failure: &UpstreamFailure, route: &RouteDecision, lang: Lang) -> Response {
     tracing::warn!(provider = %route.provider.id, "upstream failed — {} code: {}", failure.message(), failure.code());
     let status = match failure.codex_reply() {
         CodexReply::Status { status, .. } => status,
@@ -120,6 +130,6 @@ fn passthrough_failure(failure: &UpstreamFailure, route: &RouteDecision) -> Resp
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
         "upstream_error",
         &failure.code(),
-        failure.message(),
+        failure.message_in(lang),
     )
 }

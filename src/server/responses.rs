@@ -14,8 +14,10 @@ use super::errors::{bad_request, json_error};
 use super::stream_body::{json_response, sse_events, sse_response, RequestLog};
 use super::AppState;
 use crate::engine::RuntimeSettings;
+use crate::i18n::Lang;
 use crate::provider::registry::RouteDecision;
 use crate::provider::WireApi;
+use crate::t;
 use crate::translate::request::responses_to_chat;
 use crate::translate::{StreamEnd, StreamMachine, StreamStart, TranslateOptions};
 use crate::upstream::{CodexReply, FailureKind, UpstreamFailure};
@@ -36,7 +38,8 @@ pub async fn create_response(
     };
     log_fallback(&route, &client_model);
     let provider = &route.provider;
-    if let Some(resp) = missing_key(&route) {
+    let lang = settings.lang;
+    if let Some(resp) = missing_key(&route, lang) {
         return resp;
     }
 
@@ -52,7 +55,7 @@ pub async fn create_response(
     };
     let plan = match responses_to_chat(&request, &opts) {
         Ok(plan) => plan,
-        Err(err) => return bad_request(format!("cannot translate this request: {err}")),
+        Err(err) => return bad_request(t!(lang, "err-cannot-translate", detail = err.to_string())),
     };
     for note in &plan.notes {
         state.note_once(&note.key, &note.message);
@@ -68,7 +71,7 @@ pub async fn create_response(
     }
     let body = match serde_json::to_vec(&plan.body) {
         Ok(b) => Bytes::from(b),
-        Err(err) => return bad_request(format!("cannot encode the upstream request: {err}")),
+        Err(err) => return bad_request(t!(lang, "err-cannot-encode", detail = err.to_string())),
     };
     // The parsed request and its translation are several times the wire size; free them before
     // waiting on the upstream, which for a thinking model can take seconds.
@@ -95,12 +98,12 @@ pub async fn create_response(
             let log = RequestLog::new(&provider.id, &client_model, &route.upstream_model, context);
             let machine = StreamMachine::new(start);
             if client_stream {
-                sse_response(response, machine, log)
+                sse_response(response, machine, log, lang)
             } else {
-                json_response(response, machine, log).await
+                json_response(response, machine, log, lang).await
             }
         }
-        Err(failure) => failure_reply(&failure, client_stream, start, &client_model, &route),
+        Err(failure) => failure_reply(&failure, client_stream, start, &client_model, &route, lang),
     }
 }
 
@@ -118,7 +121,7 @@ pub async fn read_routed(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Routed, Response> {
-    let request = read_json(headers, body, state.body_limit).await?;
+    let request = read_json(headers, body, state.body_limit, state.handle.lang()).await?;
     let settings = state.handle.settings();
     let client_model = request
         .get("model")
@@ -135,16 +138,18 @@ pub async fn read_routed(
 }
 
 /// Reads and parses a JSON body within the size cap, with errors that say what to do.
-async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Value, Response> {
+async fn read_json(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    lang: Lang,
+) -> Result<Value, Response> {
     let too_large = || {
         json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_request_error",
             "request_too_large",
-            format!(
-                "request body is larger than the {} limit; raise it with --body-limit-mb or start a new Codex session (/new) to shrink the history",
-                human_size(limit)
-            ),
+            t!(lang, "err-too-large", limit = human_size(limit)),
         )
     };
     let declared = headers
@@ -161,12 +166,12 @@ async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<Valu
             return Err(if text.contains("length limit") {
                 too_large()
             } else {
-                bad_request(format!("could not read the request body: {text}"))
+                bad_request(t!(lang, "err-body-unreadable", detail = text))
             });
         }
     };
     serde_json::from_slice::<Value>(&bytes)
-        .map_err(|err| bad_request(format!("request body is not valid JSON: {err}")))
+        .map_err(|err| bad_request(t!(lang, "err-body-not-json", detail = err.to_string())))
 }
 
 fn log_fallback(route: &RouteDecision, client_model: &str) {
@@ -176,7 +181,7 @@ fn log_fallback(route: &RouteDecision, client_model: &str) {
 }
 
 /// A provider with no key at all gets a clear error before any network traffic (local servers excepted).
-fn missing_key(route: &RouteDecision) -> Option<Response> {
+fn missing_key(route: &RouteDecision, lang: Lang) -> Option<Response> {
     let provider = &route.provider;
     let has_key = provider.api_key.as_ref().is_some_and(|k| !k.is_empty());
     // The base URL is parsed only when there is no key (the rare case).
@@ -189,21 +194,24 @@ fn missing_key(route: &RouteDecision) -> Option<Response> {
         StatusCode::UNAUTHORIZED,
         "authentication_error",
         "missing_api_key",
-        format!(
-            "no API key for provider {}: set {} in the environment or in ~/.mimo2codex/.env, then restart mimo2codex",
-            provider.id,
-            provider.primary_key_env()
+        t!(
+            lang,
+            "err-missing-key",
+            provider = provider.id.as_str(),
+            key_env = provider.primary_key_env()
         ),
     ))
 }
 
-/// Presents a classified failure the way Codex handles best (DESIGN §4).
+/// Presents a classified failure the way Codex handles best (DESIGN §4): logged in English, shown
+/// to Codex in `lang`.
 pub fn failure_reply(
     failure: &UpstreamFailure,
     client_stream: bool,
     start: StreamStart,
     client_model: &str,
     route: &RouteDecision,
+    lang: Lang,
 ) -> Response {
     let message = failure.message();
     let is_connect = !matches!(failure.kind, FailureKind::Http { .. });
@@ -229,6 +237,7 @@ pub fn failure_reply(
         failure.clone(),
     );
     log.finish(&failure.code(), None);
+    let message = failure.message_in(lang);
     match failure.codex_reply() {
         CodexReply::Status { status, code } => json_error(
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),

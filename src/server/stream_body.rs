@@ -15,6 +15,8 @@ use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::Value;
 
 use super::errors::json_error;
+use crate::i18n::Lang;
+use crate::t;
 use crate::translate::stream::sse_in::SseReader;
 use crate::translate::stream::{SseOut, Usage};
 use crate::translate::{StreamEnd, StreamMachine};
@@ -89,10 +91,17 @@ struct Pump {
     finished: bool,
     /// Size of the last write, to size the next buffer.
     write_size_hint: usize,
+    /// The language of the failure text Codex shows.
+    lang: Lang,
 }
 
 impl Pump {
-    fn new(upstream: reqwest::Response, machine: StreamMachine, log: RequestLog) -> Self {
+    fn new(
+        upstream: reqwest::Response,
+        machine: StreamMachine,
+        log: RequestLog,
+        lang: Lang,
+    ) -> Self {
         Pump {
             body: Box::pin(upstream.bytes_stream()),
             sse: SseReader::new(),
@@ -101,6 +110,7 @@ impl Pump {
             started: false,
             finished: false,
             write_size_hint: 1024,
+            lang,
         }
     }
 
@@ -137,16 +147,28 @@ impl Pump {
                 tracing::warn!(provider = %self.log.provider, code = %failure.code(), "upstream stream failed: {}", failure.message());
                 Some(StreamEnd::Failed {
                     code: "server_error".into(),
-                    message: format!("stream from upstream broke: {}", failure.message()),
+                    message: t!(
+                        self.lang,
+                        "err-stream-broke",
+                        detail = failure.message_in(self.lang)
+                    ),
                 })
             }
             None => Some(match self.sse.finish() {
+                // Without a finish_reason the stream was cut: say so in the engine's language (the
+                // machine would say it in English; an error chunk it saw still wins).
+                Ok(()) if self.machine.finish_reason().is_none() => StreamEnd::Failed {
+                    code: "server_error".into(),
+                    message: t!(self.lang, "err-stream-cut"),
+                },
                 Ok(()) => StreamEnd::Eof,
                 Err(err) => StreamEnd::Failed {
                     code: "server_error".into(),
-                    message: format!(
-                        "{} sent a malformed event stream: UTF8 error: {err}",
-                        self.log.provider
+                    message: t!(
+                        self.lang,
+                        "err-stream-bad-utf8",
+                        provider = self.log.provider.as_str(),
+                        detail = err.to_string()
                     ),
                 },
             }),
@@ -234,8 +256,9 @@ pub fn sse_response(
     upstream: reqwest::Response,
     machine: StreamMachine,
     log: RequestLog,
+    lang: Lang,
 ) -> Response {
-    let pump = Pump::new(upstream, machine, log);
+    let pump = Pump::new(upstream, machine, log, lang);
     let body = futures_util::stream::unfold(pump, |mut pump| async move {
         let frames = pump.next_events().await?;
         Some((
@@ -268,16 +291,17 @@ pub async fn json_response(
     upstream: reqwest::Response,
     machine: StreamMachine,
     log: RequestLog,
+    lang: Lang,
 ) -> Response {
-    let mut pump = Pump::new(upstream, machine, log);
+    let mut pump = Pump::new(upstream, machine, log, lang);
     while pump.next_events().await.is_some() {}
     match pump.machine.final_response() {
         Some(response) if response.get("status").and_then(Value::as_str) == Some("failed") => {
             let message = response
                 .pointer("/error/message")
                 .and_then(Value::as_str)
-                .unwrap_or("upstream failed")
-                .to_string();
+                .map(str::to_string)
+                .unwrap_or_else(|| t!(lang, "err-upstream-failed"));
             let code = response
                 .pointer("/error/code")
                 .and_then(Value::as_str)
@@ -290,7 +314,7 @@ pub async fn json_response(
             StatusCode::BAD_GATEWAY,
             "upstream_error",
             "server_error",
-            "upstream stream produced no response",
+            t!(lang, "err-no-response"),
         ),
     }
 }

@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::route::{mask_proxy_url, ProxyRoute, LOOPBACK_NO_PROXY};
+use super::route::{mask_proxy_url, ProxyRoute, RouteHint, RouteLabel, LOOPBACK_NO_PROXY};
 use super::system::SystemProxy;
+use crate::i18n::Lang;
+use crate::t;
 
 /// A proxy app's well-known local port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,27 +102,19 @@ impl ProxyUrl {
         let url = reqwest::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
         match url.scheme() {
             "http" | "https" | "socks5" | "socks5h" => {}
-            other => {
-                return Err(bad(&format!(
-                "scheme '{other}' is not supported; use http://, https://, socks5:// or socks5h://"
-            )))
-            }
+            other => return Err(bad(&format!("scheme '{other}' {BAD_SCHEME}"))),
         }
         if url.host_str().is_none_or(str::is_empty) {
-            return Err(bad("no host"));
+            return Err(bad(NO_HOST));
         }
         if url.port_or_known_default().is_none() {
-            return Err(bad("no port (SOCKS proxies need one, e.g. :1080)"));
+            return Err(bad(NO_PORT));
         }
         if url.username().is_empty() && url.password().is_some() {
-            return Err(bad(
-                "a password without a user name; write user:password@host",
-            ));
+            return Err(bad(PASSWORD_ONLY));
         }
         if !(url.path().is_empty() || url.path() == "/") || url.query().is_some() {
-            return Err(bad(
-                "a proxy URL has no path or query; write scheme://host:port",
-            ));
+            return Err(bad(HAS_PATH));
         }
         Ok(ProxyUrl(raw.trim_end_matches('/').to_string()))
     }
@@ -163,6 +157,44 @@ pub enum RouteError {
     Unknown(String),
     #[error("proxy URL {url} is not usable: {why}. Expected e.g. http://127.0.0.1:7890, https://proxy.corp:8443, socks5://user:password@127.0.0.1:1080 or socks5h://127.0.0.1:1080")]
     BadUrl { url: String, why: String },
+}
+
+impl RouteError {
+    /// The error in `lang` (its `Display` is English, for logs).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            RouteError::Unknown(value) => t!(lang, "route-error-unknown", value = value.as_str()),
+            RouteError::BadUrl { url, why } => t!(
+                lang,
+                "route-error-bad-url",
+                url = url.as_str(),
+                why = why_text(lang, why)
+            ),
+        }
+    }
+}
+
+const NO_HOST: &str = "no host";
+const NO_PORT: &str = "no port (SOCKS proxies need one, e.g. :1080)";
+const PASSWORD_ONLY: &str = "a password without a user name; write user:password@host";
+const HAS_PATH: &str = "a proxy URL has no path or query; write scheme://host:port";
+const BAD_SCHEME: &str = "is not supported; use http://, https://, socks5:// or socks5h://";
+
+/// Why a proxy URL is unusable, in `lang` (a URL parser's own message stays as it is).
+fn why_text(lang: Lang, why: &str) -> String {
+    match why {
+        NO_HOST => t!(lang, "route-why-no-host"),
+        NO_PORT => t!(lang, "route-why-no-port"),
+        PASSWORD_ONLY => t!(lang, "route-why-password-only"),
+        HAS_PATH => t!(lang, "route-why-path"),
+        _ => match why
+            .strip_prefix("scheme '")
+            .and_then(|rest| rest.strip_suffix(&format!("' {BAD_SCHEME}")))
+        {
+            Some(scheme) => t!(lang, "route-why-scheme", scheme = scheme),
+            None => why.to_string(),
+        },
+    }
 }
 
 impl FromStr for OutboundRoute {
@@ -256,16 +288,15 @@ impl OutboundRoute {
         ctx: &RouteContext,
         system: impl FnOnce() -> Option<SystemProxy>,
     ) -> ProxyRoute {
-        let fixed = |line: String, url: &ProxyUrl, extra: &str| ProxyRoute::Via {
-            line,
+        let fixed = |label: RouteLabel, url: &ProxyUrl, extra: &str| ProxyRoute::Via {
+            label,
             url: url.as_str().to_string(),
             no_proxy: join_no_proxy([ctx.no_proxy.as_str(), extra]),
             hint: None,
         };
         match self {
             OutboundRoute::Direct => ProxyRoute::NoProxy {
-                line: "direct (route set to direct; proxy variables and system settings ignored)"
-                    .into(),
+                label: RouteLabel::Direct,
                 hint: None,
             },
             OutboundRoute::Env => {
@@ -273,51 +304,58 @@ impl OutboundRoute {
             }
             OutboundRoute::Preset(p) => {
                 let url = ProxyUrl(p.url());
-                fixed(format!("{} preset {}", p.label(), url.masked()), &url, "")
+                let label = RouteLabel::Preset {
+                    app: p.label().to_string(),
+                    proxy: url.masked(),
+                };
+                fixed(label, &url, "")
             }
-            OutboundRoute::Custom(url) => fixed(format!("custom {}", url.masked()), url, ""),
+            OutboundRoute::Custom(url) => fixed(
+                RouteLabel::Custom {
+                    proxy: url.masked(),
+                },
+                url,
+                "",
+            ),
             OutboundRoute::System => {
                 let env_route =
                     ProxyRoute::from_env_with(&ctx.env, ctx.no_proxy_from_env, &ctx.no_proxy);
                 let Some(sys) = system() else {
-                    return env_route.relabel(|rest| {
-                        format!("system (OS proxy settings not readable here) → {rest}")
-                    });
+                    return env_route.relabel(|fallback| RouteLabel::SystemUnreadable { fallback });
                 };
                 if let Some(raw) = &sys.proxy {
                     match ProxyUrl::parse(raw) {
                         Ok(url) => {
-                            let line = format!("system ({}) → {}", sys.source, url.masked());
-                            return fixed(line, &url, &sys.bypass.join(","));
+                            let label = RouteLabel::System {
+                                source: sys.source.clone(),
+                                proxy: url.masked(),
+                            };
+                            return fixed(label, &url, &sys.bypass.join(","));
                         }
                         Err(err) => {
-                            let hint = format!("{err}; pick a preset or --proxy <URL>");
                             return env_route
-                                .relabel(|rest| {
-                                    format!(
-                                        "system ({}) names an unusable proxy; using {rest}",
-                                        sys.source
-                                    )
+                                .relabel(|fallback| RouteLabel::SystemUnusable {
+                                    source: sys.source.clone(),
+                                    fallback,
                                 })
-                                .with_hint(hint);
+                                .with_hint(RouteHint::UnusableProxy(err));
                         }
                     }
                 }
                 if let Some(pac) = &sys.pac {
-                    let hint = format!(
-                        "{} uses a PAC script, which mimo2codex does not evaluate: pick your proxy app's preset (--proxy clash, surge, v2rayn…) or --proxy <URL>",
-                        sys.source
-                    );
                     return env_route
-                        .relabel(|rest| {
-                            format!(
-                                "system — PAC script {} is not evaluated; using {rest}",
-                                mask_proxy_url(pac)
-                            )
+                        .relabel(|fallback| RouteLabel::SystemPac {
+                            pac: mask_proxy_url(pac),
+                            fallback,
                         })
-                        .with_hint(hint);
+                        .with_hint(RouteHint::Pac {
+                            source: sys.source.clone(),
+                        });
                 }
-                env_route.relabel(|rest| format!("system (no proxy in {}) → {rest}", sys.source))
+                env_route.relabel(|fallback| RouteLabel::SystemNone {
+                    source: sys.source.clone(),
+                    fallback,
+                })
             }
         }
     }
@@ -450,6 +488,61 @@ mod tests {
             r.describe(),
             "proxy: system (no proxy in GNOME proxy settings) → direct"
         );
+    }
+
+    #[test]
+    fn routes_and_their_errors_read_in_chinese() {
+        use crate::i18n::Lang;
+        let clash: OutboundRoute = "clash".parse().expect("clash");
+        let r = clash.resolve(&ctx(&[]), || None);
+        assert_eq!(
+            r.describe_in(Lang::ZhCn),
+            "代理：Clash 预设 http://127.0.0.1:7890"
+        );
+        let pac = || {
+            Some(SystemProxy {
+                source: "macOS network settings".into(),
+                proxy: None,
+                bypass: vec![],
+                pac: Some("http://127.0.0.1:33331/pac".into()),
+            })
+        };
+        let r = OutboundRoute::System.resolve(&ctx(&[]), pac);
+        assert_eq!(
+            r.describe_in(Lang::ZhCn),
+            "代理：系统代理 — 不解析 PAC 脚本 http://127.0.0.1:33331/pac；改用 直连"
+        );
+        assert!(r.hint_in(Lang::ZhCn).is_some_and(|h| h.contains("预设")));
+        assert_eq!(r.hint(), r.hint_in(Lang::En));
+        let unusable = || {
+            Some(SystemProxy {
+                source: "Windows settings".into(),
+                proxy: Some("ftp://127.0.0.1:21".into()),
+                bypass: vec![],
+                pac: None,
+            })
+        };
+        let r = OutboundRoute::System.resolve(&ctx(&[]), unusable);
+        let hint = r.hint().expect("hint");
+        assert!(
+            hint.contains("scheme 'ftp' is not supported") && hint.contains("pick a preset"),
+            "{hint}"
+        );
+        let zh = r.hint_in(Lang::ZhCn).expect("hint");
+        assert!(zh.contains("不支持 'ftp' 协议"), "{zh}");
+        for (bad, needle) in [
+            ("clsh", "未知的出站方式 'clsh'"),
+            ("socks5://127.0.0.1", "缺少端口"),
+            ("http://127.0.0.1:7890/path", "不能带路径"),
+        ] {
+            let err = bad.parse::<OutboundRoute>().expect_err(bad);
+            assert_eq!(err.text(Lang::En), err.to_string());
+            assert!(
+                err.text(Lang::ZhCn).contains(needle),
+                "{}",
+                err.text(Lang::ZhCn)
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,9 @@
 use std::error::Error as StdError;
 use std::fmt;
 
+use crate::i18n::{tr_attr, Lang};
+use crate::t;
+
 /// What went wrong on the way to the upstream, in the FAQ's vocabulary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FailureKind {
@@ -115,128 +118,205 @@ impl UpstreamFailure {
         rest.split('/').next().unwrap_or(rest)
     }
 
-    /// The whole explanation — which hop, which code, the fix — for Codex's error line and the log.
+    /// The whole explanation — which hop, which code, the fix — in English, for the log. Codex gets
+    /// [`UpstreamFailure::message_in`] in the engine's language.
     pub fn message(&self) -> String {
-        let (problem, fix) = self.parts();
+        self.message_in(Lang::En)
+    }
+
+    /// The whole explanation in `lang`: what Codex shows the user.
+    pub fn message_in(&self, lang: Lang) -> String {
+        let (problem, fix) = self.parts(lang);
         if fix.is_empty() {
             problem
-        } else {
+        } else if lang == Lang::En {
             format!("{problem} {fix}")
+        } else {
+            // Chinese sentences follow each other without a space.
+            format!("{problem}{fix}")
         }
     }
 
     /// The problem alone (which hop, which code), without the advice: [`UpstreamFailure::fix`].
     pub fn problem(&self) -> String {
-        self.parts().0
+        self.problem_in(Lang::En)
     }
 
     /// What to do about it (may be empty); `message()` is `problem() + " " + fix()`.
     pub fn fix(&self) -> String {
-        self.parts().1
+        self.fix_in(Lang::En)
     }
 
-    fn parts(&self) -> (String, String) {
-        let provider = &self.provider;
+    /// [`UpstreamFailure::problem`] in `lang`.
+    pub fn problem_in(&self, lang: Lang) -> String {
+        self.parts(lang).0
+    }
+
+    /// [`UpstreamFailure::fix`] in `lang`.
+    pub fn fix_in(&self, lang: Lang) -> String {
+        self.parts(lang).1
+    }
+
+    fn parts(&self, lang: Lang) -> (String, String) {
+        let provider = self.provider.as_str();
         let host = self.host();
         let via = match &self.proxy {
-            Some(p) => format!(" via proxy {p}"),
+            Some(p) => t!(lang, "err-via-proxy", proxy = p.as_str()),
             None => String::new(),
         };
+        let via = via.as_str();
         let proxy = self.proxy.as_deref().unwrap_or("?");
+        let key_env = self.key_env.as_str();
         match &self.kind {
             FailureKind::ConnectRefused { by_proxy: true } => (
-                format!("mimo2codex could not reach the proxy {proxy} (ECONNREFUSED): nothing is listening there."),
-                "Start your proxy app (Clash, Surge, V2RayN…) or fix the port, or pick another route \
-                 (--proxy direct, a preset such as clash, or a URL; unset HTTPS_PROXY/HTTP_PROXY to go direct). \
-                 `mimo2codex doctor` shows which proxy ports answer on this machine."
-                    .to_string(),
+                t!(lang, "err-refused-proxy", proxy = proxy),
+                tr_attr(lang, "err-refused-proxy", "fix", &[]),
             ),
             FailureKind::ConnectRefused { by_proxy: false } if is_local_host(host) => (
-                format!("upstream {provider} at {host} refused the connection (ECONNREFUSED): nothing is listening there."),
-                "Start the local server (Ollama, vLLM, LM Studio) or fix the port in the provider's base URL.".to_string(),
+                t!(lang, "err-refused-local", provider = provider, host = host),
+                tr_attr(lang, "err-refused-local", "fix", &[]),
             ),
             FailureKind::ConnectRefused { by_proxy: false } => (
-                format!("upstream {provider} at {host} refused the connection (ECONNREFUSED)."),
-                "Check the host and port in the provider's base URL; if your network needs a proxy, \
-                 start mimo2codex with your proxy app's preset (--proxy clash, clash-verge, surge, v2rayn, v2box), \
-                 --proxy system, or set HTTPS_PROXY (e.g. http://127.0.0.1:7890), and restart mimo2codex."
-                    .to_string(),
+                t!(lang, "err-refused-remote", provider = provider, host = host),
+                tr_attr(lang, "err-refused-remote", "fix", &[]),
             ),
             FailureKind::NotFound => (
-                format!("cannot resolve {host} for provider {provider} (ENOTFOUND)."),
-                "Check the base URL spelling and your DNS; behind a firewall route through your proxy: \
-                 --proxy clash (or surge, v2rayn, system…) or HTTPS_PROXY set to your proxy (e.g. http://127.0.0.1:7890)."
-                    .to_string(),
+                t!(lang, "err-not-found", provider = provider, host = host),
+                tr_attr(lang, "err-not-found", "fix", &[]),
             ),
             FailureKind::TimedOut { phase } => (
-                format!("{phase} to {provider} at {host}{via} timed out (ETIMEDOUT)."),
-                format!(
-                    "The network or proxy is too slow or blocks this host: check the proxy is running and allows {host}, \
-                     or pick a route that works here (--proxy clash, surge, v2rayn, system…, or set HTTPS_PROXY)."
+                t!(
+                    lang,
+                    "err-timed-out",
+                    phase = phase_text(lang, phase),
+                    provider = provider,
+                    host = host,
+                    via = via
                 ),
+                tr_attr(lang, "err-timed-out", "fix", &[("host", host.into())]),
             ),
             FailureKind::ConnReset => (
-                format!("the connection to {provider} at {host}{via} was reset (ECONNRESET)."),
-                "Often a proxy or firewall cutting the connection; retry, or switch proxy node / route \
-                 (--proxy <preset or URL>)."
-                    .to_string(),
+                t!(
+                    lang,
+                    "err-conn-reset",
+                    provider = provider,
+                    host = host,
+                    via = via
+                ),
+                tr_attr(lang, "err-conn-reset", "fix", &[]),
             ),
             FailureKind::TunnelRefused { detail } => (
-                format!(
-                    "the proxy {proxy} refused to open a tunnel to {host} ({detail}; tunneling socket could not be established)."
+                t!(
+                    lang,
+                    "err-tunnel",
+                    proxy = proxy,
+                    host = host,
+                    detail = tunnel_detail(lang, detail)
                 ),
-                "Check the proxy's rules and credentials (user:password in the proxy URL, e.g. --proxy http://user:password@127.0.0.1:7890)."
-                    .to_string(),
+                tr_attr(lang, "err-tunnel", "fix", &[]),
             ),
             FailureKind::Tls { detail } => (
-                format!(
-                    "TLS handshake with {host}{via} failed ({}: {detail}).",
-                    tls_code(detail)
+                t!(
+                    lang,
+                    "err-tls",
+                    host = host,
+                    via = via,
+                    code = tls_code(detail),
+                    detail = detail.as_str()
                 ),
-                format!(
-                    "{} mimo2codex never disables certificate checks.",
-                    tls_fix(tls_code(detail))
-                ),
+                tls_fix(lang, tls_code(detail)),
             ),
-            FailureKind::Http { status: 401, body, .. } => (
-                format!("{provider} rejected the API key (HTTP 401): {}.", short(body)),
-                format!(
-                    "Set a valid key in {} (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
-                    self.key_env
+            FailureKind::Http {
+                status: 401, body, ..
+            } => (
+                t!(
+                    lang,
+                    "err-http-401",
+                    provider = provider,
+                    body = short(lang, body)
                 ),
+                tr_attr(lang, "err-http-401", "fix", &[("key_env", key_env.into())]),
             ),
-            FailureKind::Http { status: 403, body, .. } => (
-                format!("{provider} refused the request (HTTP 403): {}.", short(body)),
-                format!(
-                    "The key in {} may be invalid or not allowed to use this model \
-                     (or this region): check it in the provider's console, set a valid key (environment or ~/.mimo2codex/.env) and restart mimo2codex.",
-                    self.key_env
+            FailureKind::Http {
+                status: 403, body, ..
+            } => (
+                t!(
+                    lang,
+                    "err-http-403",
+                    provider = provider,
+                    body = short(lang, body)
                 ),
+                tr_attr(lang, "err-http-403", "fix", &[("key_env", key_env.into())]),
             ),
-            // "try again in Ns" is the phrase Codex reads its retry delay from; never invent N.
-            FailureKind::Http { status: 429, body, retry_after } => (
-                format!("{provider} rate limit reached (HTTP 429): {}.", short(body)),
+            // "try again in Ns" is the phrase Codex reads its retry delay from (in every language);
+            // never invent N.
+            FailureKind::Http {
+                status: 429,
+                body,
+                retry_after,
+            } => (
+                t!(
+                    lang,
+                    "err-http-429",
+                    provider = provider,
+                    body = short(lang, body)
+                ),
                 match retry_after {
-                    Some(secs) => format!("Please try again in {secs}s."),
-                    None => "Please try again later, or lower concurrency.".to_string(),
+                    Some(secs) => tr_attr(
+                        lang,
+                        "err-http-429",
+                        "retry",
+                        &[("secs", secs.to_string().into())],
+                    ),
+                    None => tr_attr(lang, "err-http-429", "later", &[]),
                 },
             ),
-            FailureKind::Http { status: 404, body, .. } => (
-                format!("{provider} answered HTTP 404 from {host}{via}: {}.", short(body)),
-                "Check the provider's base URL (it usually ends in /v1) and the model name.".to_string(),
+            FailureKind::Http {
+                status: 404, body, ..
+            } => (
+                t!(
+                    lang,
+                    "err-http-404",
+                    provider = provider,
+                    host = host,
+                    via = via,
+                    body = short(lang, body)
+                ),
+                tr_attr(lang, "err-http-404", "fix", &[]),
             ),
             FailureKind::Http { status, body, .. } if *status >= 500 => (
-                format!("{provider} answered HTTP {status} from {host}{via}: {}.", short(body)),
-                "The provider's server failed, not mimo2codex: \
-                 try again in a moment, or switch model or provider if it persists."
-                    .to_string(),
+                t!(
+                    lang,
+                    "err-http-5xx",
+                    provider = provider,
+                    status = status.to_string(),
+                    host = host,
+                    via = via,
+                    body = short(lang, body)
+                ),
+                tr_attr(lang, "err-http-5xx", "fix", &[]),
             ),
             FailureKind::Http { status, body, .. } => (
-                format!("{provider} answered HTTP {status} from {host}{via}: {}", short(body)),
+                t!(
+                    lang,
+                    "err-http-other",
+                    provider = provider,
+                    status = status.to_string(),
+                    host = host,
+                    via = via,
+                    body = short(lang, body)
+                ),
                 String::new(),
             ),
             FailureKind::Other { detail } => (
-                format!("request to {provider} at {host}{via} failed: {detail}"),
+                t!(
+                    lang,
+                    "err-other",
+                    provider = provider,
+                    host = host,
+                    via = via,
+                    detail = detail.as_str()
+                ),
                 String::new(),
             ),
         }
@@ -331,7 +411,7 @@ fn is_context_overflow(lower_body: &str) -> bool {
 }
 
 /// A vendor error body, trimmed to its message when it is OpenAI-shaped JSON.
-fn short(body: &str) -> String {
+fn short(lang: Lang, body: &str) -> String {
     let text = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -344,7 +424,7 @@ fn short(body: &str) -> String {
         .unwrap_or_else(|| body.trim().to_string());
     let mut out: String = text.chars().take(500).collect();
     if out.is_empty() {
-        out = "(empty body)".into();
+        out = t!(lang, "err-empty-body");
     }
     out
 }
@@ -373,27 +453,43 @@ pub fn tls_code(detail: &str) -> &'static str {
 }
 
 /// What to do about each certificate failure.
-fn tls_fix(code: &str) -> &'static str {
+fn tls_fix(lang: Lang, code: &str) -> String {
     match code {
-        "SELF_SIGNED_CERT_IN_CHAIN" | "UNABLE_TO_GET_ISSUER_CERT" => {
-            "The certificate is signed by an authority this machine does not trust (a self-signed server, \
-             or a corporate proxy intercepting TLS): install that CA in the OS trust store, or pass its PEM \
-             file with --ca-file <ca.pem> (or MIMO2CODEX_EXTRA_CA_CERTS) and restart mimo2codex."
-        }
-        "ERR_TLS_CERT_ALTNAME_INVALID" => {
-            "The certificate is for another host name: check the host in the provider's base URL; \
-             if it is right, a proxy or firewall is answering in its place."
-        }
-        "CERT_HAS_EXPIRED" => {
-            "The certificate is expired or not yet valid: check this machine's date and time; \
-             if it is right, the server's certificate must be renewed."
-        }
-        _ => {
-            "A corporate proxy may be intercepting TLS: install its CA certificate in the OS trust store \
-             or pass it with --ca-file <ca.pem>."
-        }
+        "SELF_SIGNED_CERT_IN_CHAIN" | "UNABLE_TO_GET_ISSUER_CERT" => t!(lang, "err-tls-untrusted"),
+        "ERR_TLS_CERT_ALTNAME_INVALID" => t!(lang, "err-tls-altname"),
+        "CERT_HAS_EXPIRED" => t!(lang, "err-tls-expired"),
+        _ => t!(lang, "err-tls-other"),
     }
 }
+
+/// A timeout's phase (`connecting`, …) in `lang`.
+fn phase_text(lang: Lang, phase: &str) -> String {
+    match phase {
+        "connecting" => t!(lang, "err-phase-connecting"),
+        "connecting to the proxy" => t!(lang, "err-phase-proxy"),
+        "waiting for data" => t!(lang, "err-phase-data"),
+        "waiting for response headers" => t!(lang, "err-phase-headers"),
+        other => other.to_string(),
+    }
+}
+
+/// A tunnel refusal's detail (set by [`classify_proxy_text`]) in `lang`.
+fn tunnel_detail(lang: Lang, detail: &str) -> String {
+    match detail {
+        TUNNEL_407 => t!(lang, "err-tunnel-407"),
+        TUNNEL_NOT_200 => t!(lang, "err-tunnel-not-200"),
+        SOCKS_AUTH => t!(lang, "err-tunnel-socks-auth"),
+        other => match other.strip_prefix(SOCKS_ANSWER) {
+            Some(answer) => t!(lang, "err-tunnel-socks", answer = answer),
+            None => other.to_string(),
+        },
+    }
+}
+
+const TUNNEL_407: &str = "407 proxy authentication required";
+const TUNNEL_NOT_200: &str = "CONNECT not answered with 200";
+const SOCKS_AUTH: &str = "SOCKS5 proxy rejected the user name / password";
+const SOCKS_ANSWER: &str = "SOCKS5 proxy answered: ";
 
 /// Classifies a transport error from reqwest. `proxy` is the proxy this request went through.
 pub fn classify_transport(err: &reqwest::Error, proxy_in_use: bool) -> FailureKind {
@@ -468,7 +564,7 @@ pub fn classify_proxy_text(chain: &str, timed_out: bool) -> Option<FailureKind> 
     // the io rules (ECONNREFUSED / ETIMEDOUT naming the proxy).
     if lower.contains("proxy authorization required") {
         return Some(FailureKind::TunnelRefused {
-            detail: "407 proxy authentication required".into(),
+            detail: TUNNEL_407.into(),
         });
     }
     if lower.contains("tunnel error: unsuccessful")
@@ -476,7 +572,7 @@ pub fn classify_proxy_text(chain: &str, timed_out: bool) -> Option<FailureKind> 
         || lower.contains("tunnel error: proxy response headers too long")
     {
         return Some(FailureKind::TunnelRefused {
-            detail: "CONNECT not answered with 200".into(),
+            detail: TUNNEL_NOT_200.into(),
         });
     }
     let socks = lower.find("socks error: ").map(|i| &lower[i + 13..])?;
@@ -491,9 +587,9 @@ pub fn classify_proxy_text(chain: &str, timed_out: bool) -> Option<FailureKind> 
         });
     }
     let detail = if socks.contains("credentials not accepted") || socks.contains("authentication") {
-        "SOCKS5 proxy rejected the user name / password".to_string()
+        SOCKS_AUTH.to_string()
     } else {
-        format!("SOCKS5 proxy answered: {}", socks.trim())
+        format!("{SOCKS_ANSWER}{}", socks.trim())
     };
     Some(FailureKind::TunnelRefused { detail })
 }

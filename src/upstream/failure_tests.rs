@@ -218,3 +218,125 @@ fn proxy_hop_texts_are_classified() {
     ));
     assert_eq!(classify_proxy_text("connection refused", false), None);
 }
+
+#[test]
+fn every_kind_reads_in_chinese_with_the_same_code_and_reply() {
+    let kinds = [
+        FailureKind::ConnectRefused { by_proxy: true },
+        FailureKind::ConnectRefused { by_proxy: false },
+        FailureKind::NotFound,
+        FailureKind::TimedOut {
+            phase: "connecting",
+        },
+        FailureKind::TimedOut {
+            phase: "waiting for response headers",
+        },
+        FailureKind::ConnReset,
+        FailureKind::TunnelRefused {
+            detail: TUNNEL_407.into(),
+        },
+        FailureKind::TunnelRefused {
+            detail: format!("{SOCKS_ANSWER}host unreachable"),
+        },
+        FailureKind::Tls {
+            detail: "invalid peer certificate: UnknownIssuer".into(),
+        },
+        FailureKind::Tls {
+            detail: "certificate expired".into(),
+        },
+        FailureKind::Http {
+            status: 401,
+            body: r#"{"error":{"message":"Authentication Fails"}}"#.into(),
+            retry_after: None,
+        },
+        FailureKind::Http {
+            status: 403,
+            body: String::new(),
+            retry_after: None,
+        },
+        FailureKind::Http {
+            status: 404,
+            body: "Not Found".into(),
+            retry_after: None,
+        },
+        FailureKind::Http {
+            status: 429,
+            body: "slow down".into(),
+            retry_after: None,
+        },
+        FailureKind::Http {
+            status: 503,
+            body: "Service Unavailable".into(),
+            retry_after: None,
+        },
+        FailureKind::Http {
+            status: 418,
+            body: "teapot".into(),
+            retry_after: None,
+        },
+        FailureKind::Other {
+            detail: "protocol error".into(),
+        },
+    ];
+    for kind in kinds {
+        let f = failure(kind);
+        let en = f.message();
+        let zh = f.message_in(Lang::ZhCn);
+        assert_eq!(en, f.message_in(Lang::En));
+        assert_ne!(en, zh, "{zh}");
+        // Chinese text, the same facts: the code and the provider or proxy it names.
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{zh}"
+        );
+        let code = f.code();
+        let named = if code.starts_with("HTTP_") {
+            code.trim_start_matches("HTTP_").to_string()
+        } else {
+            code.clone()
+        };
+        // Whatever code the English names, the Chinese names too.
+        assert!(!en.contains(&named) || zh.contains(&named), "{code}: {zh}");
+        assert!(
+            zh.contains("deepseek") || zh.contains("127.0.0.1:7890"),
+            "{zh}"
+        );
+        // The problem comes first, the advice after it, in both languages.
+        assert!(zh.starts_with(&f.problem_in(Lang::ZhCn)), "{zh}");
+        assert!(zh.ends_with(&f.fix_in(Lang::ZhCn)), "{zh}");
+    }
+    let http = |status, body: &str| {
+        failure(FailureKind::Http {
+            status,
+            body: body.into(),
+            retry_after: None,
+        })
+        .message_in(Lang::ZhCn)
+    };
+    assert!(http(401, "x").contains("DS_API_KEY"));
+    assert!(
+        http(500, "").contains("（响应体为空）"),
+        "{}",
+        http(500, "")
+    );
+}
+
+#[test]
+fn chinese_rate_limit_keeps_the_phrase_codex_reads_the_delay_from() {
+    let f = failure(FailureKind::Http {
+        status: 429,
+        body: "slow".into(),
+        retry_after: Some(7),
+    });
+    let zh = f.message_in(Lang::ZhCn);
+    assert!(
+        zh.contains("try again in 7s") && zh.contains("7 秒"),
+        "{zh}"
+    );
+    assert_eq!(
+        f.codex_reply(),
+        CodexReply::Failed {
+            code: "rate_limit_exceeded".into()
+        }
+    );
+}

@@ -6,6 +6,9 @@
 
 use std::collections::HashMap;
 
+use crate::i18n::Lang;
+use crate::t;
+
 /// Hosts that never go through a proxy: the engine and local upstreams (Ollama, LM Studio, tests).
 pub const LOOPBACK_NO_PROXY: &str = "localhost,127.0.0.1,::1,[::1]";
 
@@ -37,14 +40,59 @@ pub enum ProxyRoute {
     /// A proxy from a preset, a custom URL or the OS settings.
     Via {
         /// What the banner says after `proxy: ` (password masked).
-        line: String,
+        label: RouteLabel,
         url: String,
         no_proxy: String,
         /// Advice shown under the banner line, if any.
-        hint: Option<String>,
+        hint: Option<RouteHint>,
     },
     /// No proxy, by choice (`direct`) or because the OS settings have none (or only a PAC script).
-    NoProxy { line: String, hint: Option<String> },
+    NoProxy {
+        label: RouteLabel,
+        hint: Option<RouteHint>,
+    },
+}
+
+/// What a route picked by the user resolved to, kept as data so it can be said in any language
+/// ([`ProxyRoute::describe_in`]). Proxy URLs here have their password masked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteLabel {
+    /// `--proxy direct`.
+    Direct,
+    /// A proxy app's preset: its name (`Clash`) and URL.
+    Preset { app: String, proxy: String },
+    /// A proxy URL the user typed.
+    Custom { proxy: String },
+    /// `system`, and the OS settings name this proxy.
+    System { source: String, proxy: String },
+    /// `system`, but the OS settings could not be read: the environment's route is used.
+    SystemUnreadable { fallback: Fallback },
+    /// `system`, and the OS settings name no proxy: the environment's route is used.
+    SystemNone { source: String, fallback: Fallback },
+    /// `system`, and the OS settings name a proxy URL we cannot use.
+    SystemUnusable { source: String, fallback: Fallback },
+    /// `system`, and the OS settings use a PAC script, which is not evaluated.
+    SystemPac { pac: String, fallback: Fallback },
+}
+
+/// What a `system` route falls back to: the environment's proxy, or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fallback {
+    Direct,
+    /// `HTTPS_PROXY` (or another variable) and its URL, masked.
+    Env {
+        var: String,
+        proxy: String,
+    },
+}
+
+/// Advice shown with a route.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteHint {
+    /// The OS settings' proxy URL is unusable: why.
+    UnusableProxy(super::choice::RouteError),
+    /// The OS settings (`source`) use a PAC script.
+    Pac { source: String },
 }
 
 impl ProxyRoute {
@@ -81,20 +129,34 @@ impl ProxyRoute {
 
     /// The banner / status line, passwords masked.
     pub fn describe(&self) -> String {
-        match self {
-            ProxyRoute::Direct => "proxy: direct (no HTTPS_PROXY / HTTP_PROXY in env)".to_string(),
-            ProxyRoute::Disabled => "proxy: disabled (MIMO2CODEX_NO_PROXY_FROM_ENV=1)".to_string(),
-            ProxyRoute::Env { var, url, .. } => format!("proxy: {var}={}", mask_proxy_url(url)),
-            ProxyRoute::Via { line, .. } | ProxyRoute::NoProxy { line, .. } => {
-                format!("proxy: {line}")
-            }
-        }
+        self.describe_in(Lang::En)
     }
 
-    /// Advice to show with the route (a PAC script we do not evaluate, an unusable OS proxy).
-    pub fn hint(&self) -> Option<&str> {
+    /// [`ProxyRoute::describe`] in `lang` (the banner, the desktop's status line).
+    pub fn describe_in(&self, lang: Lang) -> String {
+        let line = match self {
+            ProxyRoute::Direct => t!(lang, "route-direct-env"),
+            ProxyRoute::Disabled => t!(lang, "route-disabled"),
+            ProxyRoute::Env { var, url, .. } => {
+                format!("{var}={}", mask_proxy_url(url))
+            }
+            ProxyRoute::Via { label, .. } | ProxyRoute::NoProxy { label, .. } => label.text(lang),
+        };
+        t!(lang, "route-line", route = line)
+    }
+
+    /// Advice to show with the route (a PAC script we do not evaluate, an unusable OS proxy), in
+    /// English.
+    pub fn hint(&self) -> Option<String> {
+        self.hint_in(Lang::En)
+    }
+
+    /// [`ProxyRoute::hint`] in `lang`.
+    pub fn hint_in(&self, lang: Lang) -> Option<String> {
         match self {
-            ProxyRoute::Via { hint, .. } | ProxyRoute::NoProxy { hint, .. } => hint.as_deref(),
+            ProxyRoute::Via { hint, .. } | ProxyRoute::NoProxy { hint, .. } => {
+                hint.as_ref().map(|h| h.text(lang))
+            }
             _ => None,
         }
     }
@@ -117,29 +179,100 @@ impl ProxyRoute {
         }
     }
 
-    /// This (environment) route restated as the fallback of another choice: `line` gets what it
+    /// This (environment) route restated as the fallback of another choice: `label` gets what it
     /// falls back to (`direct` or `HTTPS_PROXY=…`).
-    pub(crate) fn relabel(self, line: impl FnOnce(&str) -> String) -> ProxyRoute {
+    pub(crate) fn relabel(self, label: impl FnOnce(Fallback) -> RouteLabel) -> ProxyRoute {
         match self {
             ProxyRoute::Env { var, url, no_proxy } => ProxyRoute::Via {
-                line: line(&format!("{var}={}", mask_proxy_url(&url))),
+                label: label(Fallback::Env {
+                    var,
+                    proxy: mask_proxy_url(&url),
+                }),
                 url,
                 no_proxy,
                 hint: None,
             },
             ProxyRoute::Via { .. } => self,
             _ => ProxyRoute::NoProxy {
-                line: line("direct"),
+                label: label(Fallback::Direct),
                 hint: None,
             },
         }
     }
 
-    pub(crate) fn with_hint(mut self, text: String) -> ProxyRoute {
+    pub(crate) fn with_hint(mut self, advice: RouteHint) -> ProxyRoute {
         if let ProxyRoute::Via { hint, .. } | ProxyRoute::NoProxy { hint, .. } = &mut self {
-            *hint = Some(text);
+            *hint = Some(advice);
         }
         self
+    }
+}
+
+impl RouteLabel {
+    /// What follows `proxy: ` in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            RouteLabel::Direct => t!(lang, "route-direct"),
+            RouteLabel::Preset { app, proxy } => {
+                t!(
+                    lang,
+                    "route-preset",
+                    app = app.as_str(),
+                    proxy = proxy.as_str()
+                )
+            }
+            RouteLabel::Custom { proxy } => t!(lang, "route-custom", proxy = proxy.as_str()),
+            RouteLabel::System { source, proxy } => t!(
+                lang,
+                "route-system",
+                source = source.as_str(),
+                proxy = proxy.as_str()
+            ),
+            RouteLabel::SystemUnreadable { fallback } => t!(
+                lang,
+                "route-system-unreadable",
+                fallback = fallback.text(lang)
+            ),
+            RouteLabel::SystemNone { source, fallback } => t!(
+                lang,
+                "route-system-none",
+                source = source.as_str(),
+                fallback = fallback.text(lang)
+            ),
+            RouteLabel::SystemUnusable { source, fallback } => t!(
+                lang,
+                "route-system-unusable",
+                source = source.as_str(),
+                fallback = fallback.text(lang)
+            ),
+            RouteLabel::SystemPac { pac, fallback } => t!(
+                lang,
+                "route-system-pac",
+                pac = pac.as_str(),
+                fallback = fallback.text(lang)
+            ),
+        }
+    }
+}
+
+impl Fallback {
+    /// `direct` (in `lang`) or `HTTPS_PROXY=http://…`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Fallback::Direct => t!(lang, "route-fallback-direct"),
+            Fallback::Env { var, proxy } => format!("{var}={proxy}"),
+        }
+    }
+}
+
+impl RouteHint {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            RouteHint::UnusableProxy(err) => {
+                t!(lang, "route-hint-unusable", error = err.text(lang))
+            }
+            RouteHint::Pac { source } => t!(lang, "route-hint-pac", source = source.as_str()),
+        }
     }
 }
 

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::i18n::Lang;
+use crate::t;
+
 /// Environment variables that may name the extra CA file, first set wins (after `--ca-file`).
 pub const CA_FILE_VARS: [&str; 3] = [
     "MIMO2CODEX_EXTRA_CA_CERTS",
@@ -102,13 +105,40 @@ impl ExtraCa {
 
     /// `OS trust store + /path/ca.pem (1 certificate, from --ca-file)`.
     pub fn describe(&self) -> String {
-        let n = self.certs.len();
-        format!(
-            "OS trust store + {} ({n} certificate{}, from {})",
-            self.path.display(),
-            if n == 1 { "" } else { "s" },
-            self.from
+        self.describe_in(Lang::En)
+    }
+
+    /// [`ExtraCa::describe`] in `lang`.
+    pub fn describe_in(&self, lang: Lang) -> String {
+        t!(
+            lang,
+            "tls-extra-ca",
+            path = self.path.display().to_string(),
+            count = self.certs.len(),
+            from = self.from.as_str()
         )
+    }
+}
+
+impl CaError {
+    /// The error in `lang` (its `Display` is English, for logs).
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            CaError::Read { path, from, source } => t!(
+                lang,
+                "tls-ca-unreadable",
+                path = path.as_str(),
+                from = from.as_str(),
+                detail = source.to_string()
+            ),
+            CaError::NoCerts { path, from, detail } => t!(
+                lang,
+                "tls-ca-no-certs",
+                path = path.as_str(),
+                from = from.as_str(),
+                detail = detail.as_str()
+            ),
+        }
     }
 }
 
@@ -148,5 +178,14 @@ mod tests {
                 && err.to_string().contains("SSL_CERT_FILE"),
             "{err}"
         );
+        // The same text through the catalogue, and in Chinese.
+        assert_eq!(err.text(Lang::En), err.to_string());
+        let zh = err.text(Lang::ZhCn);
+        assert!(
+            zh.contains("没有 PEM 证书") && zh.contains("SSL_CERT_FILE"),
+            "{zh}"
+        );
+        let err = ExtraCa::load(&missing, "--ca-file").expect_err("missing");
+        assert_eq!(err.text(Lang::En), err.to_string());
     }
 }

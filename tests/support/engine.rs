@@ -71,6 +71,7 @@ impl TestEngine {
             body_limit: engine::DEFAULT_BODY_LIMIT,
             no_proxy_from_env: true,
             network: Default::default(),
+            lang: Default::default(),
         };
         let running = tokio::time::timeout(Duration::from_secs(10), engine::start(config))
             .await

@@ -1,6 +1,7 @@
 // The typed commands (src-tauri/src/commands/) and the one event stream (ipc::UiEvent).
 import type {
   AppView,
+  CatalogView,
   CodexView,
   CommandError,
   DoctorSummary,
@@ -41,6 +42,10 @@ export const api = {
   setDefaultProvider: (id: string) => call<AppView>("set_default_provider", { id }),
   setPort: (port: number) => call<AppView>("set_port", { port }),
   setAutostart: (on: boolean) => call<AppView>("set_autostart", { on }),
+  /** `system`, `en` or `zh-CN`: saved, the tray rebuilt, a State event with the new `language`. */
+  setLanguage: (choice: string) => call<AppView>("set_language", { choice }),
+  /** The whole Fluent catalogue of `lang` (default: the language in effect). */
+  i18nCatalog: (lang: string | null) => call<CatalogView>("i18n_catalog", { lang }),
   restartEngine: () => call<AppView>("restart_engine"),
   saveProviderKey: (provider: string, key: string) =>
     call<AppView>("save_provider_key", { provider, key }),

@@ -1,4 +1,5 @@
 // Small DOM helpers: typed lookups and element creation (no framework; the windows are small).
+import { relabelOne } from "./i18n.js";
 
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -8,7 +9,11 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 type Attrs = Record<string, string | boolean | undefined>;
 
-/** Creates an element; string children become text (never HTML). */
+/**
+ * Creates an element; string children become text (never HTML). With `data-i18n` (a message id) the
+ * element's text is that message, and `data-i18n-title` / `-placeholder` / `-aria-label` set those
+ * attributes (arguments in `data-i18n-args`, see i18n.ts): they follow a language switch.
+ */
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   attrs: Attrs = {},
@@ -24,6 +29,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     if (c === null || c === undefined) continue;
     el.append(typeof c === "string" ? document.createTextNode(c) : c);
   }
+  if (Object.keys(attrs).some((k) => k.startsWith("data-i18n"))) relabelOne(el);
   return el;
 }
 

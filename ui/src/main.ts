@@ -1,8 +1,11 @@
 // The window: a header with the engine's status, three views (Settings, Log, Diagnose) chosen by
-// tabs, the tray (a Navigate event) or the page's #hash; state arrives as UiEvent::State.
+// tabs, the tray (a Navigate event) or the page's #hash; state arrives as UiEvent::State. The text
+// is in the language in effect (i18n.ts); a State event with another `language` switches the page.
 import type { AppView, UiEvent, View } from "./bindings.js";
 import { api, onEvent } from "./api.js";
 import { act, byId } from "./dom.js";
+import * as i18n from "./i18n.js";
+import { label, plain, t } from "./i18n.js";
 import * as settings from "./views/settings.js";
 import * as log from "./views/log.js";
 import * as diagnose from "./views/diagnose.js";
@@ -45,25 +48,40 @@ function renderStatus(state: AppView): void {
   el.dataset.state = s.state;
   switch (s.state) {
     case "running":
-      el.textContent = `Running on ${s.addr} — Codex base_url ${s.baseUrl}`;
+      label(el, "ui-status-running", { addr: s.addr, url: s.baseUrl });
       break;
     case "starting":
-      el.textContent = "Starting…";
+      label(el, "ui-status-starting");
       break;
     case "stopped":
-      el.textContent = "Stopped";
+      label(el, "ui-status-stopped");
       break;
     case "error":
-      el.textContent = `Error: ${s.message}`;
+      label(el, "ui-status-error", { message: s.message });
       break;
   }
 }
 
 function onState(state: AppView): void {
   renderStatus(state);
+  // The language changed (this window's picker, the tray, another window): relabel the page.
+  void i18n.follow(state.language);
+}
+
+/** The first catalogue is in (or failed): show the text. */
+function reveal(): void {
+  document.documentElement.removeAttribute("data-i18n-pending");
 }
 
 async function main(): Promise<void> {
+  try {
+    await i18n.load();
+  } catch (e) {
+    // The built-in English catalogue stands in.
+    console.error("cannot load the catalogue:", e);
+  }
+  i18n.relabel(document);
+  reveal();
   for (const name of Object.keys(views) as View[]) {
     views[name].init(byId(`view-${name}`));
     byId(`tab-${name}`).addEventListener("click", () => show(name));
@@ -84,5 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  byId("status").textContent = `The window could not start: ${String(e)}`;
+  reveal();
+  plain(byId("status"), t("ui-start-failed", { error: String(e) }));
 });

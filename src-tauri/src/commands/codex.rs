@@ -6,6 +6,8 @@ use mimo2codex::codex_config::{
     self, catalog_models, engine_base_url, resolve_codex_home, resolve_model, CodexPaths,
     DisableOutcome, EnableOptions,
 };
+use mimo2codex::i18n::{tr_attr, Lang};
+use mimo2codex::t;
 use tauri::AppHandle;
 
 use crate::control::Controller;
@@ -26,29 +28,32 @@ fn base_url(ctl: &Controller) -> String {
 }
 
 /// The window's summary of a status report.
-pub fn codex_view(report: &StatusReport) -> CodexView {
+pub fn codex_view(report: &StatusReport, lang: Lang) -> CodexView {
     let path = report.config_path.display().to_string();
     let model = report.model.clone();
     let (summary, fix) = if !report.enabled {
         (
-            format!("Codex does not use mimo2codex ({path})."),
-            Some("Click \"Point Codex here\" to set it up; your other settings stay.".to_string()),
+            t!(lang, "desktop-codex-off", path = path.as_str()),
+            Some(tr_attr(lang, "desktop-codex-off", "fix", &[])),
         )
     } else if !report.port_matches() {
         (
-            format!(
-                "Codex points at {} but the proxy serves {}.",
-                report.base_url.as_deref().unwrap_or("?"),
-                report.expected_base_url
+            t!(
+                lang,
+                "desktop-codex-elsewhere",
+                url = report.base_url.as_deref().unwrap_or("?"),
+                expected = report.expected_base_url.as_str()
             ),
-            Some("Click \"Point Codex here\" again to update the address.".to_string()),
+            Some(tr_attr(lang, "desktop-codex-elsewhere", "fix", &[])),
         )
     } else {
+        let default = t!(lang, "desktop-codex-default-model");
         (
-            format!(
-                "Codex uses mimo2codex at {} with model {}.",
-                report.expected_base_url,
-                model.as_deref().unwrap_or("(default)")
+            t!(
+                lang,
+                "desktop-codex-on",
+                url = report.expected_base_url.as_str(),
+                model = model.as_deref().unwrap_or(&default)
             ),
             None,
         )
@@ -68,15 +73,15 @@ pub fn codex_view(report: &StatusReport) -> CodexView {
     }
 }
 
-fn config_error(err: codex_config::CodexConfigError) -> CommandError {
-    CommandError::new(err.to_string())
-        .with_fix("fix or move ~/.codex/config.toml, then try again; nothing was changed")
+fn config_error(err: codex_config::CodexConfigError, lang: Lang) -> CommandError {
+    CommandError::new(err.text(lang)).with_fix(t!(lang, "desktop-codex-untouched"))
 }
 
 fn status_now(ctl: &Controller) -> Result<CodexView, CommandError> {
-    codex_config::status(&paths(ctl), &base_url(ctl))
-        .map(|r| codex_view(&r))
-        .map_err(config_error)
+    let lang = ctl.lang();
+    codex_config::status_in(&paths(ctl), &base_url(ctl), lang)
+        .map(|r| codex_view(&r, lang))
+        .map_err(|e| config_error(e, lang))
 }
 
 /// Runs blocking file work (and the health probe) off the async workers.
@@ -102,17 +107,20 @@ pub async fn codex_enable(
 ) -> Result<CodexView, CommandError> {
     let ctl = controller(&app);
     blocking(move || {
+        let lang = ctl.lang();
         let registry = ctl.config_view().and_then(|c| c.registry).ok_or_else(|| {
-            CommandError::new("no provider is configured yet")
-                .with_fix("add an API key under Providers first")
+            CommandError::new(t!(lang, "desktop-no-provider"))
+                .with_fix(tr_attr(lang, "desktop-no-provider", "fix", &[]))
         })?;
-        let model = resolve_model(&registry, model.as_deref()).map_err(config_error)?;
+        let model =
+            resolve_model(&registry, model.as_deref()).map_err(|e| config_error(e, lang))?;
         let opts = EnableOptions {
             catalog: catalog_models(&registry, &model),
             model,
             base_url: base_url(&ctl),
         };
-        let report = codex_config::enable(&paths(&ctl), &opts).map_err(config_error)?;
+        let report = codex_config::enable_in(&paths(&ctl), &opts, lang)
+            .map_err(|e| config_error(e, lang))?;
         tracing::info!(
             "codex: {} {} (model {})",
             if report.changed {
@@ -133,7 +141,8 @@ pub async fn codex_enable(
 pub async fn codex_disable(app: AppHandle) -> Result<CodexView, CommandError> {
     let ctl = controller(&app);
     blocking(move || {
-        let report = codex_config::disable(&paths(&ctl)).map_err(config_error)?;
+        let report =
+            codex_config::disable(&paths(&ctl)).map_err(|e| config_error(e, ctl.lang()))?;
         let what = match report.outcome {
             DisableOutcome::RestoredBackup(_) => "restored from backup",
             DisableOutcome::RemovedCreatedFile => "removed (mimo2codex had created it)",

@@ -279,6 +279,8 @@ fn prepare(ctl: &Controller) -> Result<Prepared, CommandError> {
         Live::of(view).apply(&mut ctx);
     }
     ctx.codex = Some(CodexPaths::new(resolve_codex_home(None), data_dir));
+    // The window's language, which may differ from what the files say (a live switch).
+    ctx.lang = ctl.lang();
     Ok(Prepared { ctx, config_check })
 }
 

@@ -28,9 +28,7 @@ pub async fn test_provider(
     let ctx = super::doctor::context(&ctl)?;
     let checks = mimo2codex::doctor::test_provider(&ctx, &provider)
         .await
-        .map_err(|e| {
-            CommandError::new(e.to_string()).with_fix("save this provider's API key first")
-        })?;
+        .map_err(|e| CommandError::new(e.message(ctx.lang)))?;
     let checks: Vec<_> = checks.iter().map(super::doctor::check_view).collect();
     let passed = checks.iter().all(|c| c.status != "fail");
     tracing::info!(

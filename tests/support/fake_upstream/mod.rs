@@ -2,8 +2,10 @@
 //!
 //! * Listens on `127.0.0.1:0`; [`FakeUpstream::base_url`] is `http://127.0.0.1:PORT/v1`.
 //! * Routes: `POST /v1/chat/completions` and `POST /chat/completions` (same handler, so a provider
-//!   `base_url` with or without `/v1` both work). Anything else answers 404 in the OpenAI error shape
-//!   and is recorded too.
+//!   `base_url` with or without `/v1` both work). `GET /v1/models` (and `GET /models`) once
+//!   [`FakeUpstream::serve_models`] turns it on: 401 without the profile's key, else the profile's
+//!   models as an OpenAI model list. Anything else answers 404 in the OpenAI error shape and is
+//!   recorded too.
 //! * Validates every request the way real vendors do (see [`Profile`]); a rejected request is answered
 //!   with the vendor-style 4xx and does **not** consume a scripted turn.
 //! * Accepted requests take the next [`Script`] from the queue ([`FakeUpstream::push`]); when the

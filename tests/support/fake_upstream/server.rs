@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,14 +10,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{any, post};
 use axum::Router;
 use serde_json::Value;
 
 use super::profile::Profile;
 use super::script::Script;
 use super::stream::{completion_json, stream_frames, Completion, Frame};
-use super::validate::{validate, Rejection};
+use super::validate::{check_auth, validate, Rejection};
 
 /// One request the fake received.
 #[derive(Clone, Debug)]
@@ -81,6 +81,8 @@ struct Inner {
     hits: AtomicUsize,
     responder: Mutex<Responder>,
     counter: AtomicUsize,
+    /// `GET /models` answers (see [`FakeUpstream::serve_models`]); off: 404 like any unknown path.
+    models_route: AtomicBool,
 }
 
 /// A running fake upstream; stops when dropped.
@@ -123,10 +125,13 @@ impl FakeUpstream {
             hits: AtomicUsize::new(0),
             responder: Mutex::new(echo_responder()),
             counter: AtomicUsize::new(0),
+            models_route: AtomicBool::new(false),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(handle_chat))
             .route("/chat/completions", post(handle_chat))
+            .route("/v1/models", any(handle_models))
+            .route("/models", any(handle_models))
             .fallback(handle_other)
             .layer(DefaultBodyLimit::max(128 * 1024 * 1024))
             .with_state(inner.clone());
@@ -215,6 +220,17 @@ impl FakeUpstream {
     pub fn hits(&self) -> usize {
         self.inner.hits.load(Ordering::SeqCst)
     }
+
+    /// Turns on `GET /v1/models` (and `GET /models`), as vendors serve it: 401 in the vendor's shape
+    /// without `Authorization: Bearer <api_key>`, else 200
+    /// `{"object":"list","data":[{"id":…,"object":"model","owned_by":…}]}` listing the profile's
+    /// `models` (empty when the profile accepts any model id). Off by default: then, like any
+    /// other method or path, it is a recorded 404. Requests to it are recorded like the others
+    /// (a 401 with its rejection), so they also count in [`FakeUpstream::accepted`] /
+    /// [`FakeUpstream::hits`].
+    pub fn serve_models(&self) {
+        self.inner.models_route.store(true, Ordering::SeqCst);
+    }
 }
 
 impl Drop for FakeUpstream {
@@ -267,6 +283,46 @@ async fn handle_other(
         rejection: Some(rejection.clone()),
     });
     error_response(&rejection)
+}
+
+/// `GET /v1/models` when [`FakeUpstream::serve_models`] turned it on; anything else on these paths
+/// is [`handle_other`]'s 404.
+async fn handle_models(
+    State(inner): State<Arc<Inner>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method != Method::GET || !inner.models_route.load(Ordering::SeqCst) {
+        return handle_other(State(inner), method, uri, headers, body).await;
+    }
+    inner.hits.fetch_add(1, Ordering::SeqCst);
+    let profile = inner.profile.lock().unwrap().clone();
+    let verdict = check_auth(&profile, &headers);
+    inner.requests.lock().unwrap().push(RecordedRequest {
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        headers: header_map(&headers),
+        body: Value::Null,
+        raw_body: String::from_utf8_lossy(&body).into_owned(),
+        rejection: verdict.clone().err(),
+    });
+    if let Err(r) = verdict {
+        return error_response(&r);
+    }
+    let data: Vec<Value> = profile
+        .models
+        .iter()
+        .flatten()
+        .map(|id| serde_json::json!({"id": id, "object": "model", "owned_by": profile.name}))
+        .collect();
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        serde_json::json!({"object": "list", "data": data}).to_string(),
+    )
+        .into_response()
 }
 
 async fn handle_chat(

@@ -43,8 +43,9 @@ pub const ERR_REASONING_ECHO: &str =
 /// MiniMax system-message error.
 pub const ERR_MINIMAX_2013: &str = "invalid params, invalid chat setting (2013)";
 
-/// Checks a chat request the way the profile's vendor would. `Ok` means it would be accepted.
-pub fn validate(profile: &Profile, headers: &HeaderMap, body: &Value) -> Result<(), Rejection> {
+/// The vendor's key check: `Authorization: Bearer <profile.api_key>`, else 401 (every route that
+/// needs a key uses it).
+pub fn check_auth(profile: &Profile, headers: &HeaderMap) -> Result<(), Rejection> {
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -59,6 +60,12 @@ pub fn validate(profile: &Profile, headers: &HeaderMap, body: &Value) -> Result<
             },
         });
     }
+    Ok(())
+}
+
+/// Checks a chat request the way the profile's vendor would. `Ok` means it would be accepted.
+pub fn validate(profile: &Profile, headers: &HeaderMap, body: &Value) -> Result<(), Rejection> {
+    check_auth(profile, headers)?;
     let obj = body
         .as_object()
         .ok_or_else(|| Rejection::bad("request body must be a JSON object"))?;

@@ -5,9 +5,9 @@
 import type { CheckView, DoctorSummary, UiEvent } from "../bindings.js";
 import { api } from "../api.js";
 import { h, toast } from "../dom.js";
+import { i18nArgs, label, plain, t } from "../i18n.js";
 
 const SYMBOLS: Record<string, string> = { ok: "✓", warn: "!", fail: "✗", skip: "-", info: "i" };
-const LABELS: Record<string, string> = { ok: "passed", warn: "warning", fail: "failed", skip: "skipped", info: "info" };
 
 let runButton: HTMLButtonElement;
 let copyButton: HTMLButtonElement;
@@ -23,8 +23,8 @@ let ranOnce = false;
 let finishedAt: Date | null = null;
 
 export function init(root: HTMLElement): void {
-  runButton = h("button", { id: "doctor-run", type: "button" }, "Run checks");
-  copyButton = h("button", { id: "doctor-copy", type: "button", disabled: true }, "Copy report");
+  runButton = h("button", { id: "doctor-run", type: "button", "data-i18n": "ui-doctor-run" });
+  copyButton = h("button", { id: "doctor-copy", type: "button", disabled: true, "data-i18n": "ui-doctor-copy" });
   progress = h("p", { id: "doctor-progress", class: "note", "aria-live": "polite" });
   list = h("ul", { id: "doctor-checks", class: "doctor-checks" });
   summaryBox = h("p", { id: "doctor-summary", class: "doctor-summary", hidden: true, "aria-live": "polite" });
@@ -32,12 +32,8 @@ export function init(root: HTMLElement): void {
     h(
       "fieldset",
       { class: "card" },
-      h("legend", {}, "Diagnose network"),
-      h(
-        "p",
-        { class: "note" },
-        "Checks both hops: Codex → mimo2codex on this machine, and mimo2codex → proxy → each provider.",
-      ),
+      h("legend", { "data-i18n": "ui-doctor-title" }),
+      h("p", { class: "note", "data-i18n": "ui-doctor-intro" }),
       h("div", { class: "row doctor-actions" }, runButton, copyButton, progress),
       list,
       summaryBox,
@@ -89,7 +85,7 @@ function begin(): void {
   finishedAt = null;
   list.replaceChildren();
   summaryBox.hidden = true;
-  summaryBox.textContent = "";
+  plain(summaryBox, "");
   delete summaryBox.dataset.passed;
   copyButton.disabled = true;
   setRunning(true);
@@ -99,7 +95,7 @@ function setRunning(on: boolean): void {
   running = on;
   if (on) ranOnce = true;
   runButton.disabled = on;
-  runButton.textContent = on ? "Running…" : "Run checks";
+  label(runButton, on ? "ui-doctor-running" : "ui-doctor-run");
   copyButton.disabled = checks.length === 0;
   renderProgress();
 }
@@ -125,7 +121,16 @@ function renderCheck(check: CheckView): HTMLElement {
   return h(
     "li",
     { class: `check-row ${status}`, "data-check-id": check.id, "data-status": check.status },
-    h("span", { class: "check-symbol", title: LABELS[status], "aria-label": LABELS[status] }, SYMBOLS[status]),
+    h(
+      "span",
+      {
+        class: "check-symbol",
+        "data-i18n-title": "ui-check-status",
+        "data-i18n-aria-label": "ui-check-status",
+        "data-i18n-args": i18nArgs({ status }),
+      },
+      SYMBOLS[status],
+    ),
     h(
       "div",
       { class: "check-body" },
@@ -146,52 +151,61 @@ function finish(result: DoctorSummary): void {
   summaryBox.hidden = false;
   summaryBox.dataset.passed = String(result.passed);
   summaryBox.className = `doctor-summary ${result.passed ? (result.warn > 0 ? "warn" : "ok") : "fail"}`;
-  summaryBox.textContent = summaryText(result);
+  const summaryMessage = summaryLabel(result);
+  label(summaryBox, summaryMessage.id, summaryMessage.args);
 }
 
 /** The command failed: nothing more will arrive for this run. */
 function fail(message: string): void {
   setRunning(false);
-  progress.textContent = `The checks could not run: ${message}`;
+  label(progress, "ui-doctor-could-not-run", { error: message });
   summaryBox.hidden = false;
   summaryBox.dataset.passed = "false";
   summaryBox.className = "doctor-summary fail";
-  summaryBox.textContent = "Diagnosis failed";
+  label(summaryBox, "ui-doctor-failed");
 }
 
 function renderProgress(): void {
   const n = checks.length;
-  const done = `${n} ${n === 1 ? "check" : "checks"} done`;
-  if (running) progress.textContent = n === 0 ? "Running checks…" : `${done}…`;
-  else progress.textContent = done;
+  if (running && n === 0) label(progress, "ui-doctor-progress-start");
+  else label(progress, running ? "ui-doctor-progress-running" : "ui-doctor-progress-done", { count: n });
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+/** The summary's message: all passed or problems found, with or without warnings. */
+function summaryLabel(s: DoctorSummary): { id: string; args: { fail: number; warn: number } } {
+  const args = { fail: s.fail, warn: s.warn };
+  if (s.passed) return { id: s.warn > 0 ? "ui-doctor-passed-warnings" : "ui-doctor-passed", args };
+  return { id: s.warn > 0 ? "ui-doctor-problems-warnings" : "ui-doctor-problems", args };
 }
 
+/** The summary line in the current language. */
 export function summaryText(s: DoctorSummary): string {
-  const warnings = s.warn > 0 ? plural(s.warn, "warning") : "";
-  if (s.passed) return warnings ? `All checks passed (${warnings})` : "All checks passed";
-  const problems = `${plural(s.fail, "problem")} found`;
-  return warnings ? `${problems}, ${warnings}` : problems;
+  const { id, args } = summaryLabel(s);
+  return t(id, args);
 }
 
-/** The report as plain text, in the CLI's format (`mimo2codex doctor`). */
+/** The report as plain text, in the CLI's format (`mimo2codex doctor`), in the current language. */
 export function reportText(): string {
-  const lines = [`mimo2codex diagnosis${finishedAt ? ` (${finishedAt.toISOString()})` : ""}`, ""];
+  const title = finishedAt ? t("ui-report-title-at", { time: finishedAt.toISOString() }) : t("ui-report-title");
+  const lines = [title, ""];
   for (const c of checks) {
     const status = c.status in SYMBOLS ? c.status : "info";
     lines.push(`${SYMBOLS[status]} ${c.title}: ${c.detail}`);
-    if (c.fix) lines.push(status === "warn" || status === "fail" ? `    fix: ${c.fix}` : `    ${c.fix}`);
+    if (c.fix) lines.push(status === "warn" || status === "fail" ? `    ${t("ui-report-fix", { fix: c.fix })}` : `    ${c.fix}`);
   }
   lines.push("");
   if (summary) {
     lines.push(
-      `${summaryText(summary)}: ${summary.ok} passed, ${summary.warn} warning(s), ${summary.fail} failed, ${summary.skip} skipped`,
+      t("ui-report-totals", {
+        summary: summaryText(summary),
+        ok: summary.ok,
+        warn: summary.warn,
+        fail: summary.fail,
+        skip: summary.skip,
+      }),
     );
   } else {
-    lines.push(`(incomplete: ${plural(checks.length, "check")} so far)`);
+    lines.push(t("ui-report-incomplete", { count: checks.length }));
   }
   return lines.join("\n");
 }
@@ -203,11 +217,11 @@ async function copyReport(): Promise<void> {
     await navigator.clipboard.writeText(text);
   } catch {
     if (!copyWithSelection(text)) {
-      toast("Cannot copy the report", "Select the checks and copy them with Ctrl+C / ⌘C");
+      toast(t("ui-report-copy-failed"), t("ui-report-copy-failed-fix"));
       return;
     }
   }
-  toast("Report copied", null, "ok");
+  toast(t("ui-report-copied"), null, "ok");
 }
 
 /** The older clipboard path, for webviews without `navigator.clipboard`. */

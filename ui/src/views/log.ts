@@ -5,19 +5,20 @@
 import type { LogLineView, LogSnapshot, UiEvent } from "../bindings.js";
 import { api } from "../api.js";
 import { h, toast } from "../dom.js";
+import { label, plain, t } from "../i18n.js";
 
 /** Lines kept in memory (the oldest are dropped). */
 const MAX_LINES = 10_000;
 
 /** Severity ranks; a line without a level (before any levelled line) always shows. */
 const RANK: Record<string, number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4 };
-/** The level filter's choices: the least severe level shown. */
-const FILTERS: [value: string, label: string][] = [
-  ["all", "All levels"],
-  ["error", "Errors"],
-  ["warn", "Warnings and errors"],
-  ["info", "Info and above"],
-  ["debug", "Debug and above"],
+/** The level filter's choices: the least severe level shown, and its label's message id. */
+const FILTERS: [value: string, labelId: string][] = [
+  ["all", "ui-log-level-all"],
+  ["error", "ui-log-level-error"],
+  ["warn", "ui-log-level-warn"],
+  ["info", "ui-log-level-info"],
+  ["debug", "ui-log-level-debug"],
 ];
 
 interface Entry {
@@ -59,19 +60,29 @@ let errorEl: HTMLElement;
 let emptyEl: HTMLElement;
 
 export function init(root: HTMLElement): void {
-  levelSelect = h("select", { id: "log-level", title: "Show lines of this level and above" });
-  for (const [value, label] of FILTERS) levelSelect.append(h("option", { value }, label));
+  levelSelect = h("select", { id: "log-level", "data-i18n-title": "ui-log-level-title" });
+  for (const [value, labelId] of FILTERS) levelSelect.append(label(h("option", { value }), labelId));
   search = h("input", {
     id: "log-search",
     type: "search",
-    placeholder: "Search (case-insensitive)",
+    "data-i18n-placeholder": "ui-log-search",
     spellcheck: "false",
     autocomplete: "off",
   });
   follow = h("input", { id: "log-follow", type: "checkbox", checked: true });
   newCountEl = h("button", { id: "log-new-count", type: "button", class: "log-new-count", hidden: true });
-  const copy = h("button", { id: "log-copy", type: "button", title: "Copy the lines shown" }, "Copy");
-  const clear = h("button", { id: "log-clear", type: "button", title: "Empty this view (the file is kept)" }, "Clear view");
+  const copy = h("button", {
+    id: "log-copy",
+    type: "button",
+    "data-i18n": "ui-log-copy",
+    "data-i18n-title": "ui-log-copy-title",
+  });
+  const clear = h("button", {
+    id: "log-clear",
+    type: "button",
+    "data-i18n": "ui-log-clear",
+    "data-i18n-title": "ui-log-clear-title",
+  });
   pathEl = h("span", { id: "log-path", class: "mono log-path" });
   noteEl = h("span", { id: "log-note", class: "note" });
   errorEl = h("p", { id: "log-error", class: "warning log-error", hidden: true });
@@ -92,7 +103,13 @@ export function init(root: HTMLElement): void {
       { class: "log-toolbar" },
       levelSelect,
       search,
-      h("label", { class: "check log-follow", title: "Keep the newest line in view" }, follow, " Follow"),
+      h(
+        "label",
+        { class: "check log-follow", "data-i18n-title": "ui-log-follow-title" },
+        follow,
+        " ",
+        h("span", { "data-i18n": "ui-log-follow" }),
+      ),
       newCountEl,
       copy,
       clear,
@@ -150,7 +167,7 @@ export function show(): void {
     (e: unknown) => {
       if (phase === "opening") setPhase("closed");
       const err = e as { message?: string; fix?: string | null };
-      showError(`Cannot show the log: ${err.message ?? String(e)}`);
+      showError({ id: "ui-log-cannot-show", error: err.message ?? String(e) });
       toast(err.message ?? String(e), err.fix ?? null);
     },
   );
@@ -178,7 +195,7 @@ function apply(event: UiEvent): void {
     case "logReset":
       showError(null);
       replaceAll(event.lines);
-      noteEl.textContent = `${event.reason}; showing the new file`;
+      label(noteEl, "ui-log-reset", { reason: event.reason });
       break;
     case "logError":
       showError(event.message);
@@ -191,11 +208,9 @@ function apply(event: UiEvent): void {
 function applySnapshot(s: LogSnapshot): void {
   pathEl.textContent = s.path;
   pathEl.title = s.path;
-  noteEl.textContent = s.missing
-    ? "file does not exist yet — it appears with the first log line"
-    : s.truncated
-      ? `showing the last ${s.lines.length} lines (older lines are in the file)`
-      : "";
+  if (s.missing) label(noteEl, "ui-log-missing");
+  else if (s.truncated) label(noteEl, "ui-log-truncated", { count: s.lines.length });
+  else plain(noteEl, "");
   showError(null);
   replaceAll(s.lines);
   follow.checked = true;
@@ -219,7 +234,7 @@ function replaceAll(views: LogLineView[]): void {
 /** Appends new lines: only their elements are created; the oldest beyond the limit are dropped. */
 function append(views: LogLineView[]): void {
   if (views.length === 0) return;
-  if (noteEl.textContent?.startsWith("file does not exist")) noteEl.textContent = "";
+  if (noteEl.dataset.i18n === "ui-log-missing") plain(noteEl, "");
   const stick = follow.checked;
   const added = toEntries(views.slice(-MAX_LINES));
   const overflow = entries.length + added.length - MAX_LINES;
@@ -280,7 +295,7 @@ function visibleText(): string[] {
 function updateEmpty(): void {
   const none = lines.childElementCount === 0;
   emptyEl.hidden = !none;
-  emptyEl.textContent = entries.length === 0 ? "No log lines yet." : "No lines match the filter.";
+  label(emptyEl, entries.length === 0 ? "ui-log-empty" : "ui-log-no-match");
 }
 
 function atEnd(): boolean {
@@ -295,27 +310,28 @@ function scrollToEnd(): void {
 function setNewCount(n: number): void {
   newCount = n;
   newCountEl.hidden = n === 0;
-  newCountEl.textContent = n === 1 ? "1 new line" : `${n} new lines`;
+  label(newCountEl, "ui-log-new-lines", { count: n });
 }
 
-function showError(message: string | null): void {
+/** A message from Rust (shown as given), one of ours, or none. */
+function showError(message: string | { id: string; error: string } | null): void {
   errorEl.hidden = message === null;
-  errorEl.textContent = message ?? "";
+  if (message === null || typeof message === "string") plain(errorEl, message ?? "");
+  else label(errorEl, message.id, { error: message.error });
 }
 
 async function copyVisible(): Promise<void> {
   const texts = visibleText();
   if (texts.length === 0) {
-    toast("Nothing to copy: no lines are shown.");
+    toast(t("ui-log-nothing-to-copy"));
     return;
   }
   const text = texts.join("\n") + "\n";
-  const what = texts.length === 1 ? "1 line" : `${texts.length} lines`;
   try {
     await writeClipboard(text);
-    toast(`Copied ${what}.`, null, "ok");
+    toast(t("ui-log-copied", { count: texts.length }), null, "ok");
   } catch (e) {
-    toast(`Cannot copy to the clipboard: ${e instanceof Error ? e.message : String(e)}`);
+    toast(t("ui-log-copy-failed", { error: e instanceof Error ? e.message : String(e) }));
   }
 }
 
@@ -333,7 +349,7 @@ async function writeClipboard(text: string): Promise<void> {
   document.body.append(area);
   try {
     area.select();
-    if (!document.execCommand("copy")) throw new Error("the browser refused to copy");
+    if (!document.execCommand("copy")) throw new Error(t("ui-copy-refused"));
   } finally {
     area.remove();
   }

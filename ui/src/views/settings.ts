@@ -1,9 +1,11 @@
 // The Settings view: port, outbound route (+ NO_PROXY), thinking, providers and keys (with a
 // Test button), the default provider, Codex integration and start at login. Every control calls
 // a command; the new state comes back (and as a State event) and the view re-renders from it.
+// The language picker (#language) is here too; main.ts relabels the page when `language` changes.
 import type { AppView, CodexView, ProviderView, UiEvent } from "../bindings.js";
 import { api } from "../api.js";
 import { act, byId, h, toast } from "../dom.js";
+import { i18nArgs, label, onLanguageChange, plain, t, type Args } from "../i18n.js";
 
 let root: HTMLElement;
 let state: AppView | null = null;
@@ -12,72 +14,97 @@ export function init(el: HTMLElement): void {
   root = el;
   root.append(
     section(
-      "Proxy",
+      "ui-section-proxy",
       h(
         "div",
         { class: "row" },
-        h("label", { for: "port" }, "Listen port"),
+        h("label", { for: "port", "data-i18n": "ui-port-label" }),
         h("input", { id: "port", type: "number", min: "1", max: "65535", inputmode: "numeric" }),
-        h("button", { id: "port-apply", type: "button" }, "Apply and restart"),
+        h("button", { id: "port-apply", type: "button", "data-i18n": "ui-port-apply" }),
       ),
       h("p", { id: "port-note", class: "note" }),
     ),
     section(
-      "Outbound route",
-      h("p", { class: "note" }, "How requests to the providers leave this machine."),
+      "ui-section-route",
+      h("p", { class: "note", "data-i18n": "ui-route-note" }),
       h("div", { id: "route-choices", class: "choices", role: "radiogroup" }),
       h(
         "div",
         { class: "row" },
-        h("label", { for: "route-custom-url" }, "Proxy URL"),
+        h("label", { for: "route-custom-url", "data-i18n": "ui-route-custom-label" }),
         h("input", {
           id: "route-custom-url",
           type: "text",
-          placeholder: "http://127.0.0.1:7890 or socks5://user:password@127.0.0.1:1080",
+          "data-i18n-placeholder": "ui-route-custom-placeholder",
           spellcheck: "false",
         }),
-        h("button", { id: "route-custom-apply", type: "button" }, "Use this proxy"),
+        h("button", { id: "route-custom-apply", type: "button", "data-i18n": "ui-route-custom-apply" }),
       ),
       h(
         "div",
         { class: "row" },
-        h("label", { for: "no-proxy" }, "Never proxy (NO_PROXY)"),
-        h("input", { id: "no-proxy", type: "text", placeholder: "corp.example, 10.0.0.0/8", spellcheck: "false" }),
-        h("button", { id: "no-proxy-apply", type: "button" }, "Save and restart"),
+        h("label", { for: "no-proxy", "data-i18n": "ui-no-proxy-label" }),
+        h("input", {
+          id: "no-proxy",
+          type: "text",
+          "data-i18n-placeholder": "ui-no-proxy-placeholder",
+          spellcheck: "false",
+        }),
+        h("button", { id: "no-proxy-apply", type: "button", "data-i18n": "ui-no-proxy-apply" }),
       ),
       h("p", { id: "route-description", class: "mono" }),
       h("p", { id: "route-warning", class: "warning", hidden: true }),
     ),
     section(
-      "Model behaviour",
+      "ui-section-model",
       h(
         "label",
         { class: "check" },
         h("input", { id: "thinking", type: "checkbox" }),
-        " Thinking (reasoning) — off sends every request with thinking disabled where the provider allows it",
+        " ",
+        h("span", { "data-i18n": "ui-thinking" }),
       ),
     ),
     section(
-      "Providers",
-      h("p", { class: "note" }, "Keys are saved to the .env file in the data directory; they never appear in the log."),
+      "ui-section-providers",
+      h("p", { class: "note", "data-i18n": "ui-providers-note" }),
       h("div", { id: "providers" }),
     ),
     section(
-      "Codex",
-      h("p", { id: "codex-summary" }, "Reading ~/.codex/config.toml…"),
+      "ui-section-codex",
+      h("p", { id: "codex-summary", "data-i18n": "ui-codex-reading" }),
       h("p", { id: "codex-fix", class: "note", hidden: true }),
       h(
         "div",
         { class: "row" },
-        h("label", { for: "codex-model" }, "Model"),
+        h("label", { for: "codex-model", "data-i18n": "ui-codex-model" }),
         h("select", { id: "codex-model" }),
-        h("button", { id: "codex-enable", type: "button" }, "Point Codex here"),
-        h("button", { id: "codex-disable", type: "button" }, "Undo"),
+        h("button", { id: "codex-enable", type: "button", "data-i18n": "ui-codex-enable" }),
+        h("button", { id: "codex-disable", type: "button", "data-i18n": "ui-codex-disable" }),
       ),
     ),
     section(
-      "App",
-      h("label", { class: "check" }, h("input", { id: "autostart", type: "checkbox" }), " Start at login (in the tray)"),
+      "ui-section-app",
+      h(
+        "div",
+        { class: "row" },
+        h("label", { for: "language", "data-i18n": "ui-language-label" }),
+        h(
+          "select",
+          { id: "language" },
+          h("option", { value: "system", "data-i18n": "ui-language-system" }),
+          h("option", { value: "en", "data-i18n": "ui-language-en" }),
+          h("option", { value: "zh-CN", "data-i18n": "ui-language-zh-cn" }),
+        ),
+      ),
+      h("p", { id: "language-note", class: "note", "data-i18n": "ui-language-note" }),
+      h(
+        "label",
+        { class: "check" },
+        h("input", { id: "autostart", type: "checkbox" }),
+        " ",
+        h("span", { "data-i18n": "ui-autostart" }),
+      ),
       h("p", { id: "paths", class: "note mono" }),
       h("ul", { id: "warnings", class: "warning" }),
     ),
@@ -87,7 +114,7 @@ export function init(el: HTMLElement): void {
   portApply.addEventListener("click", () => {
     const value = Number(byId<HTMLInputElement>("port").value);
     if (!Number.isInteger(value) || value < 1 || value > 65535) {
-      toast("The port must be a number from 1 to 65535.", "8788 is the default.");
+      toast(t("ui-port-invalid"), t("ui-port-invalid-fix"));
       return;
     }
     void act(portApply, () => api.setPort(value)).then(render);
@@ -97,7 +124,7 @@ export function init(el: HTMLElement): void {
   customApply.addEventListener("click", () => {
     const url = byId<HTMLInputElement>("route-custom-url").value.trim();
     if (!url) {
-      toast("Type a proxy URL first.", "e.g. http://127.0.0.1:7890");
+      toast(t("ui-route-custom-missing"), t("ui-route-custom-missing-fix"));
       return;
     }
     void act(customApply, () => api.setRoute(url)).then(render);
@@ -121,10 +148,22 @@ export function init(el: HTMLElement): void {
   });
   const disable = byId<HTMLButtonElement>("codex-disable");
   disable.addEventListener("click", () => void act(disable, api.codexDisable).then(renderCodex));
+
+  const language = byId<HTMLSelectElement>("language");
+  language.addEventListener("change", () => {
+    // The State event that follows switches the page (main.ts); the answer renders the picker.
+    void act(null, () => api.setLanguage(language.value)).then((next) => {
+      if (next) render(next);
+      else if (state) language.value = state.languageChoice;
+    });
+  });
+  // The page was relabelled; Codex's summary is Rust's text: ask again, in the new language.
+  onLanguageChange(() => void act(null, api.codexStatus).then(renderCodex));
 }
 
-function section(title: string, ...body: HTMLElement[]): HTMLElement {
-  return h("fieldset", { class: "card" }, h("legend", {}, title), ...body);
+/** A card; `titleId` is its legend's message id. */
+function section(titleId: string, ...body: HTMLElement[]): HTMLElement {
+  return h("fieldset", { class: "card" }, label(h("legend"), titleId), ...body);
 }
 
 /** Sets an input's value unless the user is typing in it. */
@@ -139,27 +178,38 @@ function render(next: AppView | undefined): void {
   byId<HTMLInputElement>("port").disabled = !next.port.editable;
   byId<HTMLButtonElement>("port-apply").disabled = !next.port.editable;
   const busy = next.status.state === "error" && next.status.message.includes(" in use");
-  byId("port-note").textContent = !next.port.editable
-    ? `Set by ${next.port.source}; change it there.`
-    : busy
-      ? `${next.status.state === "error" ? next.status.message : ""}. Pick another port and click "Apply and restart" (Codex's base_url follows it: point Codex here again below).`
-      : `Codex's base_url follows this port (${next.port.source}).`;
-  byId("port-note").classList.toggle("warning", busy);
+  const portNote = byId("port-note");
+  if (!next.port.editable) label(portNote, "ui-port-locked", { source: next.port.source });
+  else if (busy) label(portNote, "ui-port-busy", { error: next.status.state === "error" ? next.status.message : "" });
+  else if (next.port.source === "default") label(portNote, "ui-port-note-default");
+  else label(portNote, "ui-port-note", { source: next.port.source });
+  portNote.classList.toggle("warning", busy);
 
   renderRoute(next);
   byId<HTMLInputElement>("thinking").checked = next.thinking;
   renderProviders(next);
   byId<HTMLInputElement>("autostart").checked = next.autostart;
-  byId("paths").textContent = `Data: ${next.dataDir} · Log: ${next.logPath}`;
+  label(byId("paths"), "ui-paths", { data: next.dataDir, log: next.logPath });
   byId("warnings").replaceChildren(...next.warnings.map((w) => h("li", {}, w)));
   renderModels(next);
+  renderLanguage(next);
+}
+
+function renderLanguage(s: AppView): void {
+  const select = byId<HTMLSelectElement>("language");
+  // Locked: show the language MIMO2CODEX_LANG sets, not the choice saved in settings.json.
+  if (document.activeElement !== select) select.value = s.languageLocked ? s.language : s.languageChoice;
+  select.disabled = s.languageLocked;
+  const note = byId("language-note");
+  label(note, s.languageLocked ? "ui-language-locked" : "ui-language-note");
+  note.classList.toggle("warning", s.languageLocked);
 }
 
 function renderRoute(s: AppView): void {
   const r = s.route;
   const choices = [
-    ...r.presets.map((p) => ({ value: p.value, label: p.label, detected: p.detected })),
-    { value: "custom", label: "Custom proxy URL", detected: false },
+    ...r.presets.map((p) => ({ value: p.value, label: p.label, labelId: null, detected: p.detected })),
+    { value: "custom", label: "", labelId: "ui-route-custom", detected: false },
   ];
   byId("route-choices").replaceChildren(
     ...choices.map((c) => {
@@ -175,8 +225,10 @@ function renderRoute(s: AppView): void {
         "label",
         { class: "choice", "data-route": c.value },
         input,
-        ` ${c.label}`,
-        c.detected ? h("span", { class: "badge" }, "detected") : null,
+        " ",
+        // Preset labels come from Rust, already in the language in effect.
+        c.labelId ? label(h("span"), c.labelId) : h("span", {}, c.label),
+        c.detected ? h("span", { class: "badge", "data-i18n": "ui-detected" }) : null,
       );
     }),
   );
@@ -191,7 +243,7 @@ function renderRoute(s: AppView): void {
 function renderProviders(s: AppView): void {
   const box = byId("providers");
   if (s.providers.length === 0) {
-    box.replaceChildren(h("p", { class: "warning" }, "No provider is configured: add a key below or in the .env file."));
+    box.replaceChildren(h("p", { class: "warning", "data-i18n": "ui-providers-none" }));
     return;
   }
   // Keep what the user is typing into a key field across re-renders.
@@ -215,62 +267,86 @@ function providerRow(p: ProviderView, isDefault: boolean): HTMLElement {
     value: p.id,
     checked: isDefault,
     disabled: !p.configured,
-    title: p.configured ? "Make this the default provider" : "Add its key first",
+    "data-i18n-title": p.configured ? "ui-provider-make-default" : "ui-provider-needs-key",
   });
   radio.addEventListener("change", () => void act(null, () => api.setDefaultProvider(p.id)).then(render));
   const key = h("input", {
     class: "key-input",
     type: "password",
-    placeholder: p.keyMasked ? `${p.keyVar}: ${p.keyMasked}` : `${p.keyVar} (not set)`,
+    placeholder: p.keyMasked ? `${p.keyVar}: ${p.keyMasked}` : undefined,
+    "data-i18n-placeholder": p.keyMasked ? undefined : "ui-key-placeholder-unset",
+    "data-i18n-args": p.keyMasked ? undefined : i18nArgs({ var: p.keyVar }),
     autocomplete: "off",
     spellcheck: "false",
   });
-  const save = h("button", { class: "key-save", type: "button" }, "Save key");
+  const save = h("button", { class: "key-save", type: "button", "data-i18n": "ui-key-save" });
   save.addEventListener("click", () => {
     const value = key.value.trim();
     if (!value) {
-      toast(`Paste the ${p.label} key first.`, `It is stored as ${p.keyVar} in the data directory's .env.`);
+      toast(t("ui-key-empty", { provider: p.label }), t("ui-key-empty-fix", { var: p.keyVar }));
       return;
     }
     void act(save, () => api.saveProviderKey(p.id, value)).then((next) => {
       if (next) {
         key.value = "";
-        toast(`${p.label} key saved; the proxy restarted with it.`, null, "ok");
+        toast(t("ui-key-saved", { provider: p.label }), null, "ok");
       }
       render(next);
     });
   });
   const result = h("div", { class: "test-result" });
-  const test = h("button", { class: "key-test", type: "button" }, "Test");
+  const test = h("button", { class: "key-test", type: "button", "data-i18n": "ui-key-test" });
   test.addEventListener("click", () => {
-    result.textContent = "Testing…";
+    label(result, "ui-key-testing");
     void act(test, () => api.testProvider(p.id)).then((r) => {
       if (!r) {
-        result.textContent = "";
+        plain(result, "");
         return;
       }
+      // The result replaces the "Testing…" label; its lines re-label themselves.
+      result.removeAttribute("data-i18n");
       result.dataset.passed = String(r.passed);
       result.replaceChildren(
         ...r.checks.map((c) =>
           h(
             "div",
             { class: `check-line ${c.status}` },
-            `${c.status.toUpperCase()} ${c.title}: ${c.detail}`,
-            c.fix ? h("div", { class: "fix" }, `Fix: ${c.fix}`) : null,
+            h("span", {
+              "data-i18n": "ui-test-line",
+              "data-i18n-args": i18nArgs({ status: c.status, title: c.title, detail: c.detail }),
+            }),
+            c.fix ? h("div", { class: "fix", "data-i18n": "ui-fix", "data-i18n-args": i18nArgs({ fix: c.fix }) }) : null,
           ),
         ),
       );
     });
   });
-  const source = p.keySource ? ` (from ${p.keySource})` : "";
+  const keyNote: { id: string; args: Args } = !p.keyMasked
+    ? { id: "ui-key-none", args: { var: p.keyVar, provider: p.label } }
+    : p.keySource === "environment"
+      ? { id: "ui-key-from-env", args: { key: p.keyMasked } }
+      : p.keySource
+        ? { id: "ui-key-from-file", args: { key: p.keyMasked, source: p.keySource } }
+        : { id: "ui-key-set", args: { key: p.keyMasked } };
   return h(
     "div",
     { class: "provider", "data-provider": p.id },
-    h("label", { class: "provider-name" }, radio, ` ${p.label}`, isDefault ? h("span", { class: "badge" }, "default") : null),
-    h("div", { class: "note mono" }, `${p.baseUrl} · ${p.models.join(", ") || "(no model list)"}`),
-    h("div", { class: "note" }, p.keyMasked ? `Key ${p.keyMasked}${source}` : `No key: set ${p.keyVar} to use ${p.label}`),
+    h(
+      "label",
+      { class: "provider-name" },
+      radio,
+      ` ${p.label}`,
+      isDefault ? h("span", { class: "badge", "data-i18n": "ui-default-badge" }) : null,
+    ),
+    h(
+      "div",
+      { class: "note mono" },
+      `${p.baseUrl} · `,
+      p.models.length > 0 ? p.models.join(", ") : h("span", { "data-i18n": "ui-no-models" }),
+    ),
+    label(h("div", { class: "note" }), keyNote.id, keyNote.args),
     p.keyShadowed
-      ? h("div", { class: "warning" }, `${p.keyVar} is set in the environment, so a key saved here is not used.`)
+      ? h("div", { class: "warning", "data-i18n": "ui-key-shadowed", "data-i18n-args": i18nArgs({ var: p.keyVar }) })
       : null,
     h("div", { class: "row" }, key, save, test),
     result,
@@ -282,14 +358,14 @@ function renderModels(s: AppView): void {
   const chosen = select.value;
   const models = s.providers.flatMap((p) => p.models.map((m) => ({ m, p: p.label })));
   select.replaceChildren(
-    h("option", { value: "" }, "Default provider's default model"),
+    h("option", { value: "", "data-i18n": "ui-codex-model-default" }),
     ...models.map(({ m, p }) => h("option", { value: m, selected: m === chosen }, `${m} (${p})`)),
   );
 }
 
 function renderCodex(view: CodexView | undefined): void {
   if (!view) return;
-  byId("codex-summary").textContent = view.summary;
+  plain(byId("codex-summary"), view.summary);
   byId("codex-summary").dataset.enabled = String(view.enabled);
   const fix = byId("codex-fix");
   fix.hidden = !view.fix;
