@@ -86,6 +86,25 @@ fn init_writes_a_private_template_once_and_print_config_points_at_the_port() {
 }
 
 #[test]
+fn a_blank_mimo2codex_variable_means_unset() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join(".env"), "DS_API_KEY=sk-mine-0123456789\n").expect("write");
+    let out = cmd(dir.path())
+        .env("MIMO2CODEX_PORT", "")
+        .env("MIMO2CODEX_PROXY", "")
+        .arg("print-config")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("http://127.0.0.1:8788/v1"),
+        "the default port: {text}"
+    );
+}
+
+#[test]
 fn bad_providers_json_is_exit_2_naming_the_field() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(

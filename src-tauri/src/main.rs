@@ -17,6 +17,7 @@ mod window;
 use std::sync::Arc;
 
 fn main() {
+    mimo2codex::config::drop_blank_env_vars();
     std::process::exit(run());
 }
 
