@@ -16,6 +16,7 @@ tray-proxy-direct = Direct
 tray-proxy-system = System proxy
 tray-proxy-env = From environment
 tray-proxy-custom = Custom: { $route }
+tray-proxy-custom-edit = Custom…
 tray-detected = — detected
 tray-thinking = Thinking
 tray-provider-menu = Provider

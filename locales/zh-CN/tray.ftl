@@ -16,6 +16,7 @@ tray-proxy-direct = 直连
 tray-proxy-system = 系统代理
 tray-proxy-env = 使用环境变量
 tray-proxy-custom = 自定义：{ $route }
+tray-proxy-custom-edit = 自定义…
 tray-detected = — 已检测到
 tray-thinking = 思考模式
 tray-provider-menu = 模型服务商

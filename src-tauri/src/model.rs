@@ -24,6 +24,8 @@ pub mod ids {
     pub const PROXY_V2BOX: &str = "proxy:v2box";
     /// The route in effect when it is none of the items above (a proxy URL, a SOCKS preset).
     pub const PROXY_OTHER: &str = "proxy:other";
+    /// "Custom…": opens Settings, where a proxy URL and NO_PROXY are typed.
+    pub const PROXY_CUSTOM: &str = "proxy:custom";
     pub const THINKING: &str = "thinking";
     pub const PROVIDER_MENU: &str = "provider";
     /// Prefix of a provider item's id: `provider:deepseek`.
@@ -288,6 +290,12 @@ pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
         proxy_items.push(MenuEntry::Separator);
         proxy_items.push(check(ids::PROXY_OTHER, &label, false, true));
     }
+    proxy_items.push(MenuEntry::Separator);
+    proxy_items.push(item(
+        ids::PROXY_CUSTOM,
+        &t!(lang, "tray-proxy-custom-edit"),
+        true,
+    ));
     let provider_items: Vec<MenuEntry> = state
         .providers
         .iter()
@@ -373,7 +381,7 @@ pub fn action_for(id: &str) -> Option<Action> {
     match id {
         ids::THINKING => Some(Action::ToggleThinking),
         ids::OPEN_LOG => Some(Action::OpenView(View::Log)),
-        ids::SETTINGS => Some(Action::OpenView(View::Settings)),
+        ids::SETTINGS | ids::PROXY_CUSTOM => Some(Action::OpenView(View::Settings)),
         ids::DIAGNOSE => Some(Action::OpenView(View::Diagnose)),
         ids::AUTOSTART => Some(Action::ToggleAutostart),
         ids::RESTART => Some(Action::Restart),
@@ -482,6 +490,7 @@ mod tests {
                 "Surge (6152)",
                 "V2RayN (10809)",
                 "V2Box (1087)",
+                "Custom…",
             ]
         );
         assert_eq!(checked(proxy), [ids::PROXY_CLASH]);
@@ -510,6 +519,11 @@ mod tests {
             Some("V2RayN SOCKS5 (10808)")
         );
         assert_eq!(action_for(ids::PROXY_OTHER), None);
+        assert_eq!(
+            action_for(ids::PROXY_CUSTOM),
+            Some(Action::OpenView(View::Settings)),
+            "Custom… opens Settings, where the URL is typed"
+        );
     }
 
     #[test]
