@@ -6,7 +6,7 @@
 //! - every relative link (`[text](path#anchor)`, images too) points at a file that exists, and an
 //!   anchor into a Markdown file names one of its headings (GitHub's slugs) or `<a id>`s;
 //! - a Chinese file links to the Chinese version of another doc, never to the English one (only
-//!   its own language switch points at English).
+//!   its own English original may be linked, as the language switch does).
 //!
 //! Links inside code blocks and inline code are not links and are skipped; so are URLs with a scheme.
 
@@ -39,7 +39,10 @@ fn is_zh(path: &Path) -> bool {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().expect("file name").to_string_lossy().into_owned()
+    path.file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// `doc/x.md` ⇄ `doc/x.zh.md`.
@@ -53,7 +56,10 @@ fn twin(path: &Path) -> PathBuf {
 }
 
 fn rel(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The text of a file with fenced code blocks blanked (line numbers stay), and inline code removed.
@@ -159,8 +165,12 @@ fn slug(heading: &str) -> String {
     // [text](url) → text
     let mut rest = heading;
     while let Some(open) = rest.find('[') {
-        let Some(mid) = rest[open..].find("](") else { break };
-        let Some(close) = rest[open + mid..].find(')') else { break };
+        let Some(mid) = rest[open..].find("](") else {
+            break;
+        };
+        let Some(close) = rest[open + mid..].find(')') else {
+            break;
+        };
         text.push_str(&rest[..open]);
         text.push_str(&rest[open + 1..open + mid]);
         rest = &rest[open + mid + close + 1..];
@@ -344,9 +354,14 @@ fn relative_links_resolve_and_chinese_docs_link_to_chinese_docs() {
                 continue;
             }
             let dest_is_doc = files.contains(&dest);
-            // A Chinese doc links to the Chinese version; only its first line (the switch) may
-            // point at the English original.
-            if is_zh(file) && dest_is_doc && !is_zh(&dest) && twin(&dest).exists() && line != 1 {
+            // A Chinese doc links to the Chinese version of other docs (it may still point at its
+            // own English original: the switch, "the English text is authoritative").
+            if is_zh(file)
+                && dest_is_doc
+                && !is_zh(&dest)
+                && twin(&dest).exists()
+                && dest != twin(file)
+            {
                 problems.push(format!(
                     "{at}: a Chinese doc should link to {} instead",
                     file_name(&twin(&dest))
@@ -372,7 +387,10 @@ fn relative_links_resolve_and_chinese_docs_link_to_chinese_docs() {
 #[test]
 fn the_link_reader_and_slugs_behave_like_github() {
     assert_eq!(slug("Outbound route (`--proxy`)"), "outbound-route---proxy");
-    assert_eq!(slug("Provider quirks (DESIGN §5)"), "provider-quirks-design-5");
+    assert_eq!(
+        slug("Provider quirks (DESIGN §5)"),
+        "provider-quirks-design-5"
+    );
     assert_eq!(slug("settings.json"), "settingsjson");
     assert_eq!(slug("出站路线（`--proxy`）"), "出站路线--proxy");
     assert_eq!(slug("`codex status`"), "codex-status");
@@ -381,7 +399,12 @@ fn the_link_reader_and_slugs_behave_like_github() {
     let offered = anchors(text);
     assert!(offered.contains("a") && offered.contains("a-1") && !offered.contains("not-a-heading"));
     assert_eq!(twin(Path::new("/x/doc/a.md")), Path::new("/x/doc/a.zh.md"));
-    assert_eq!(twin(Path::new("/x/README.zh.md")), Path::new("/x/README.md"));
+    assert_eq!(
+        twin(Path::new("/x/README.zh.md")),
+        Path::new("/x/README.md")
+    );
     assert_eq!(percent_decode("a%20b"), "a b");
-    assert!(has_scheme("https://example.com") && has_scheme("mailto:x@y") && !has_scheme("doc/a.md"));
+    assert!(
+        has_scheme("https://example.com") && has_scheme("mailto:x@y") && !has_scheme("doc/a.md")
+    );
 }

@@ -67,6 +67,9 @@ pub fn run(controller: Ctl, launch: Launch) -> i32 {
             .manage(std::sync::Arc::new(crate::commands::DoctorRuns::default()))
             .invoke_handler(crate::commands::handler())
             .setup(move |app| {
+                // macOS: a menu bar app, no Dock icon (the windows still come to the front).
+                #[cfg(target_os = "macos")]
+                app.set_activation_policy(tauri::ActivationPolicy::Accessory);
                 let handle = app.handle().clone();
                 if let Err(why) = create_tray(&handle) {
                     tracing::error!(

@@ -109,8 +109,12 @@ pub async fn codex_enable(
     blocking(move || {
         let lang = ctl.lang();
         let registry = ctl.config_view().and_then(|c| c.registry).ok_or_else(|| {
-            CommandError::new(t!(lang, "desktop-no-provider"))
-                .with_fix(tr_attr(lang, "desktop-no-provider", "fix", &[]))
+            CommandError::new(t!(lang, "desktop-no-provider")).with_fix(tr_attr(
+                lang,
+                "desktop-no-provider",
+                "fix",
+                &[],
+            ))
         })?;
         let model =
             resolve_model(&registry, model.as_deref()).map_err(|e| config_error(e, lang))?;
