@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Debian package with the official Tauri CLI (the pinned npm devDependency @tauri-apps/cli):
+# Builds the Debian package with the official Tauri CLI (@tauri-apps/cli, pinned below and installed on
+# demand: it is not a devDependency because its macOS/Windows binaries are missing from some npm mirrors,
+# which makes `npm ci` fail everywhere):
 #
 #   ./scripts/package-deb.sh     → target/release/bundle/deb/mimo2codex_<version>_<arch>.deb
 #
@@ -15,7 +17,12 @@ cd "$(dirname "$0")/.."
 
 say() { echo "package-deb.sh: $*" >&2; }
 
-[ -x node_modules/.bin/tauri ] || { say "npm ci (the pinned Tauri CLI)"; npm ci --no-audit --no-fund; }
+TAURI_CLI_VERSION=2.12.5
+[ -x node_modules/.bin/tsc ] || { say "npm ci"; npm ci --no-audit --no-fund; }
+if [ "$(node_modules/.bin/tauri --version 2>/dev/null)" != "tauri-cli $TAURI_CLI_VERSION" ]; then
+  say "npm install --no-save @tauri-apps/cli@$TAURI_CLI_VERSION"
+  npm install --no-save --no-audit --no-fund "@tauri-apps/cli@$TAURI_CLI_VERSION"
+fi
 
 # The windows' TypeScript, unless tauri.conf.json already runs it as build.beforeBuildCommand.
 before_build=$(node -e 'const c=require("./tauri.conf.json"); process.stdout.write((c.build&&c.build.beforeBuildCommand)?"set":"")')

@@ -20,5 +20,8 @@ pub mod settings;
 pub mod translate;
 pub mod upstream;
 
+#[cfg(test)]
+mod test_support;
+
 /// Version string shown in the banner and `--version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -25,6 +25,17 @@ fn cmd(data_dir: &std::path::Path) -> Command {
     c
 }
 
+/// Runs `c`, which must succeed (its stderr shown if not), and returns its stdout.
+fn run_ok(c: &mut Command) -> String {
+    let out = c.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().expect("addr").port()
@@ -63,19 +74,13 @@ fn init_writes_a_private_template_once_and_print_config_points_at_the_port() {
     let template = std::fs::read_to_string(&env_file).expect("template");
     assert!(template.contains("MIMO_API_KEY") && template.contains("DS_API_KEY"));
     std::fs::write(&env_file, "DS_API_KEY=sk-mine-0123456789\n").expect("write");
-    let out = cmd(&data).arg("init").output().expect("run");
-    assert!(out.status.success());
+    run_ok(cmd(&data).arg("init"));
     assert_eq!(
         std::fs::read_to_string(&env_file).expect("read"),
         "DS_API_KEY=sk-mine-0123456789\n",
         "init never overwrites"
     );
-    let out = cmd(&data)
-        .args(["--port", "9911", "print-config"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_ok(cmd(&data).args(["--port", "9911", "print-config"]));
     assert!(
         text.contains("base_url = \"http://127.0.0.1:9911/v1\""),
         "{text}"
@@ -345,12 +350,7 @@ fn has_chinese(text: &str) -> bool {
 fn init_print_config_status_and_errors_speak_chinese_with_lang_zh_cn() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
-    let out = cmd(&data)
-        .args(["--lang", "zh-CN", "init"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_ok(cmd(&data).args(["--lang", "zh-CN", "init"]));
     assert!(
         text.contains("已创建")
             && text.contains("下一步")
@@ -372,12 +372,7 @@ fn init_print_config_status_and_errors_speak_chinese_with_lang_zh_cn() {
         "MIMO2CODEX_LANG works too: {text}"
     );
 
-    let out = cmd(&data)
-        .args(["--lang", "zh-CN", "--port", "9911", "print-config"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let zh = String::from_utf8_lossy(&out.stdout).into_owned();
+    let zh = run_ok(cmd(&data).args(["--lang", "zh-CN", "--port", "9911", "print-config"]));
     assert!(zh.starts_with("# 加到 ~/.codex/config.toml"), "{zh}");
     assert!(
         zh.contains("base_url = \"http://127.0.0.1:9911/v1\""),

@@ -291,14 +291,19 @@ async fn upstream_429_tells_codex_how_long_to_wait() {
          requests. Please try again in 3s."
     );
     assert_retried_once(&run, &failed);
-    let times = times.lock().unwrap().clone();
-    assert_eq!(times.len(), 2, "{}", run.describe());
-    let gap = times[1] - times[0];
+    let gap = retry_gap(&times, &run);
     assert!(
         gap >= Duration::from_millis(2500),
         "Codex retried after {gap:?}, not after the 3 s it was told"
     );
     engine.shutdown().await;
+}
+
+/// The time between the two requests of a turn Codex retried once ([`rate_limited`]'s `times`).
+fn retry_gap(times: &Mutex<Vec<Instant>>, run: &CodexRun) -> Duration {
+    let times = times.lock().unwrap().clone();
+    assert_eq!(times.len(), 2, "{}", run.describe());
+    times[1] - times[0]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,9 +325,7 @@ async fn chinese_text_reaches_codex_and_keeps_the_retry_delay() {
          请 3 秒后重试（try again in 3s）。"
     );
     assert_retried_once(&run, &failed);
-    let times = times.lock().unwrap().clone();
-    assert_eq!(times.len(), 2, "{}", run.describe());
-    let gap = times[1] - times[0];
+    let gap = retry_gap(&times, &run);
     assert!(
         gap >= Duration::from_millis(2500),
         "Codex retried after {gap:?}, not after the 3 s the Chinese text names"

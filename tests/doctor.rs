@@ -4,6 +4,8 @@
 //! Also: proxy detection on injected ports, and the engine's warning for a proxy port that is not
 //! listening.
 
+#[path = "support/models_server.rs"]
+mod models_server;
 #[allow(dead_code)]
 #[path = "network_routes/proxies.rs"]
 mod proxies;
@@ -18,52 +20,11 @@ use mimo2codex::i18n::Lang;
 use mimo2codex::network::detect::{detect, DetectOptions, ProbeTarget, ProxyKind};
 use mimo2codex::provider::{ProviderProfile, ProviderRegistry};
 use mimo2codex::upstream::{OutboundRoute, Preset};
+use models_server::{models_server, GOOD_KEY};
 use proxies::{free_port, pki, tls_upstream, Proxy};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BIN: &str = env!("CARGO_BIN_EXE_mimo2codex");
-const GOOD_KEY: &str = "sk-good-0123456789";
-
-/// A `/v1/models` server on 127.0.0.2: 200 for the good key, else 401 with a vendor message.
-async fn models_server() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.2:0")
-        .await
-        .expect("bind 127.0.0.2");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        while let Ok((mut tcp, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tcp.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
-                let (status, body) = if text
-                    .contains(&format!("bearer {}", GOOD_KEY.to_ascii_lowercase()))
-                {
-                    ("200 OK", r#"{"object":"list","data":[{"id":"m"}]}"#)
-                } else {
-                    (
-                        "401 Unauthorized",
-                        r#"{"error":{"message":"Authentication Fails, Your api key is invalid"}}"#,
-                    )
-                };
-                let reply = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = tcp.write_all(reply.as_bytes()).await;
-            });
-        }
-    });
-    addr
-}
-
 struct Run {
     code: i32,
     json: Value,
@@ -144,7 +105,7 @@ fn base(addr: SocketAddr, scheme: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_healthy_setup_passes_and_exits_zero() {
     let dir = tempfile::tempdir().expect("tmp");
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let run = doctor(
         dir.path(),
@@ -399,7 +360,7 @@ async fn a_proxy_answering_407_refuses_the_tunnel_and_credentials_fix_it() {
     let Some(_tiny) = Proxy::tinyproxy(port, "BasicAuth alice s3cret").await else {
         return;
     };
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let env = [
         ("GENERIC_BASE_URL", url.as_str()),
@@ -437,7 +398,7 @@ async fn a_socks5_proxy_tunnel_is_checked() {
     let Some(_socks) = Proxy::microsocks(port, None).await else {
         return;
     };
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let dir = tempfile::tempdir().expect("tmp");
     let proxy = format!("socks5h://127.0.0.1:{port}");
@@ -454,7 +415,7 @@ async fn a_socks5_proxy_tunnel_is_checked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untrusted_certificate_fails_and_the_ca_file_fixes_it() {
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let pki = pki(&["127.0.0.2"], false);
     let tls = tls_upstream(up, &pki).await;
     let dir = tempfile::tempdir().expect("tmp");
@@ -495,7 +456,7 @@ async fn an_untrusted_certificate_fails_and_the_ca_file_fixes_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upstream_401_names_the_key_variable() {
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let dir = tempfile::tempdir().expect("tmp");
     let run = doctor(
@@ -524,7 +485,7 @@ async fn an_upstream_401_names_the_key_variable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_port_held_by_another_process_fails_and_a_running_engine_passes() {
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let env = [
         ("GENERIC_BASE_URL", url.as_str()),
@@ -568,7 +529,7 @@ async fn a_port_held_by_another_process_fails_and_a_running_engine_passes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codex_pointing_elsewhere_fails() {
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::create_dir_all(dir.path().join("codex")).expect("codex home");
@@ -595,7 +556,7 @@ async fn codex_pointing_elsewhere_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_env_proxy_without_loopback_in_no_proxy_breaks_codex() {
-    let up = models_server().await;
+    let up = models_server("127.0.0.2").await;
     let url = base(up, "http");
     let dir = tempfile::tempdir().expect("tmp");
     let mut env = vec![

@@ -326,19 +326,18 @@ async fn stream_failures_are_in_the_engines_language_with_the_same_codes() {
         end["response"]["error"].clone()
     };
     // A cut stream, then a 429 with Retry-After (both `response.failed`).
-    fake.push(Script::text("cut short answer").chunks(4).cut_after(2));
-    let cut_en = failed().await;
-    fake.push(
-        Script::http_error(429, r#"{"error":{"message":"Rate limit reached"}}"#).retry_after(30),
-    );
-    let limit_en = failed().await;
+    let cut_then_limit = || async {
+        fake.push(Script::text("cut short answer").chunks(4).cut_after(2));
+        let cut = failed().await;
+        fake.push(
+            Script::http_error(429, r#"{"error":{"message":"Rate limit reached"}}"#)
+                .retry_after(30),
+        );
+        (cut, failed().await)
+    };
+    let (cut_en, limit_en) = cut_then_limit().await;
     handle.set_lang(mimo2codex::i18n::Lang::ZhCn);
-    fake.push(Script::text("cut short answer").chunks(4).cut_after(2));
-    let cut_zh = failed().await;
-    fake.push(
-        Script::http_error(429, r#"{"error":{"message":"Rate limit reached"}}"#).retry_after(30),
-    );
-    let limit_zh = failed().await;
+    let (cut_zh, limit_zh) = cut_then_limit().await;
     assert_eq!(cut_en["code"], "server_error");
     assert_eq!(cut_zh["code"], cut_en["code"]);
     assert!(

@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use support::{port_is_free, wait_for, MenuItem, Options, Session, WAIT};
+use support::{port_is_free, read_json, wait_for, MenuItem, Options, Session, WAIT};
 
 #[test]
 fn tray_menu_drives_the_app_end_to_end() {
@@ -139,10 +138,6 @@ fn tray_menu_drives_the_app_end_to_end() {
         "port {port} still taken {WAIT:?} after Quit"
     );
     eprintln!("tray_e2e: passed in {:?}", t0.elapsed());
-}
-
-fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
 fn desktop_files(dir: &Path) -> Vec<PathBuf> {

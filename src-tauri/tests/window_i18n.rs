@@ -12,13 +12,15 @@
 #![cfg(target_os = "linux")]
 
 mod support;
+mod views;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{png_info, start_fake, wait_for, Options, Profile, Session, WebDriver};
+use support::{png_info, read_json, start_fake, wait_for, Options, Profile, Session, WebDriver};
+use views::{js, ready};
 
 /// Where a screenshot named `name` goes.
 fn screenshot_path(name: &str) -> PathBuf {
@@ -51,21 +53,6 @@ fn settings_screenshot(wd: &WebDriver, name: &str) -> Vec<u8> {
     wd.save_screenshot(&screenshot_path(name))
 }
 
-fn js(wd: &WebDriver, script: &str, args: &[Value]) -> Value {
-    wd.execute(script, args)
-        .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
-}
-
-/// The page rendered its first state.
-fn ready(wd: &WebDriver) {
-    wd.wait_until("the page rendered its first state", || {
-        (wd.execute("return document.body.dataset.ready === 'true'", &[])
-            .ok()?
-            == Value::Bool(true))
-        .then_some(())
-    });
-}
-
 /// What the page shows that depends on the language, read in one call.
 fn labels(wd: &WebDriver) -> Value {
     js(
@@ -96,10 +83,6 @@ fn labels(wd: &WebDriver) -> Value {
 
 fn wait_labels(wd: &WebDriver, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
     wd.wait_until(what, || Some(labels(wd)).filter(|l| ok(l)))
-}
-
-fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
 
 /// Selects `value` in the `<select>` `css` as a person would (clicking its option).

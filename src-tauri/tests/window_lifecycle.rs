@@ -11,15 +11,16 @@
 #![cfg(target_os = "linux")]
 
 mod support;
+mod views;
 
-use std::collections::HashMap;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::process::pid_alive;
+use support::process::{descendants, pid_alive, Proc};
 use support::x11::XWindow;
-use support::{app_binary, port_is_free, wait_for, Options, Session, WebDriver, WAIT};
+use support::{app_binary, port_is_free, wait_for, Menu, Options, Session, WAIT};
+use views::{ready, wait_view, wait_visibility};
 
 /// The window's title (window.rs).
 const TITLE: &str = "mimo2codex";
@@ -52,62 +53,7 @@ fn wait_viewable(s: &Session, what: &str) -> XWindow {
     found.expect("a viewable window")
 }
 
-/// The page finished `main()` (state read, view shown).
-fn wait_page_ready(wd: &WebDriver) {
-    wd.wait_until("the page is ready (body[data-ready])", || {
-        (wd.execute("return document.body.dataset.ready === 'true'", &[])
-            .ok()?
-            == json!(true))
-        .then_some(())
-    });
-}
-
-/// Which views are not `hidden`, and `location.hash`.
-fn views(wd: &WebDriver) -> Result<(Vec<String>, String), String> {
-    let v = wd
-        .execute(
-            "return {shown: ['settings', 'log', 'diagnose']
-                        .filter(n => !document.getElementById('view-' + n).hidden),
-                     hash: location.hash}",
-            &[],
-        )
-        .map_err(|e| e.to_string())?;
-    let shown = v["shown"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok((shown, v["hash"].as_str().unwrap_or_default().to_string()))
-}
-
-/// Waits until `document.visibilityState` is `state`.
-fn wait_visibility(wd: &WebDriver, state: &str) {
-    wd.wait_until(&format!("document.visibilityState == {state:?}"), || {
-        (wd.execute("return document.visibilityState", &[]).ok()? == json!(state)).then_some(())
-    });
-}
-
-/// Waits until `view` is the only visible view and `location.hash` is `#view`.
-fn wait_view(wd: &WebDriver, view: &str) {
-    let mut last = Err(String::from("not read"));
-    let ok = wait_for(WAIT, || {
-        last = views(wd);
-        match &last {
-            Ok((shown, hash)) => {
-                (shown == &[view.to_string()] && hash == &format!("#{view}")).then_some(())
-            }
-            Err(_) => None,
-        }
-    });
-    assert!(
-        ok.is_some(),
-        "the {view} view is not the one shown after {WAIT:?}: (shown views, hash) = {last:?}"
-    );
-}
-
+/// The engine's log file so far (empty when unreadable).
 fn log_text(s: &Session) -> String {
     std::fs::read(s.log_path())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -145,95 +91,6 @@ fn second_launch(s: &Session, args: &[&str]) -> (ExitStatus, Duration, String) {
     (status, took, stderr)
 }
 
-/// One process below the app: pid, executable name, proportional and resident memory (KiB).
-#[derive(Clone, Debug)]
-struct Proc {
-    #[allow(dead_code)] // shown in failure messages
-    pid: i32,
-    name: String,
-    pss_kib: u64,
-    rss_kib: u64,
-}
-
-/// Every live descendant of `root` (children, grandchildren, … e.g. WebKit's helpers, also when
-/// bubblewrap sits in between), from /proc.
-fn descendants(root: i32) -> Vec<Proc> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut parent: HashMap<i32, i32> = HashMap::new();
-    for pid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid …`
-        let Some(rest) = stat.rfind(')').and_then(|i| stat.get(i + 1..)) else {
-            continue;
-        };
-        let mut f = rest.split_whitespace();
-        let state = f.next().unwrap_or("Z");
-        if state == "Z" || state == "X" {
-            continue;
-        }
-        if let Some(ppid) = f.next().and_then(|p| p.parse().ok()) {
-            parent.insert(pid, ppid);
-        }
-    }
-    let is_below = |mut pid: i32| {
-        for _ in 0..64 {
-            match parent.get(&pid) {
-                Some(&p) if p == root => return true,
-                Some(&p) if p > 1 => pid = p,
-                _ => return false,
-            }
-        }
-        false
-    };
-    parent
-        .keys()
-        .copied()
-        .filter(|&pid| is_below(pid))
-        .map(|pid| Proc {
-            pid,
-            name: exe_name(pid),
-            pss_kib: kib_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:"),
-            rss_kib: kib_field(&format!("/proc/{pid}/status"), "VmRSS:"),
-        })
-        .collect()
-}
-
-/// The executable's file name (`/proc/<pid>/exe`, else argv[0]; `comm` is cut at 15 bytes).
-fn exe_name(pid: i32) -> String {
-    let from_exe = std::fs::read_link(format!("/proc/{pid}/exe"))
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-    from_exe.unwrap_or_else(|| {
-        std::fs::read(format!("/proc/{pid}/cmdline"))
-            .ok()
-            .and_then(|c| {
-                let argv0 = c.split(|&b| b == 0).next()?.to_vec();
-                let argv0 = String::from_utf8_lossy(&argv0).into_owned();
-                Some(argv0.rsplit('/').next()?.to_string())
-            })
-            .unwrap_or_default()
-    })
-}
-
-/// A `Name:   123 kB` line's number (0 when unreadable).
-fn kib_field(path: &str, name: &str) -> u64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with(name))?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .unwrap_or(0)
-}
-
 /// WebKit's web (page) processes below the app.
 fn web_processes(s: &Session) -> Vec<Proc> {
     descendants(s.app_pid() as i32)
@@ -250,6 +107,21 @@ fn total_pss(procs: &[Proc]) -> u64 {
         .sum()
 }
 
+/// The app with its window on Settings and a release delay of `secs`, its debug log on: the
+/// session once the page is ready, the shown window and the tray menu.
+fn start_releasing_after(secs: u64) -> (Session, XWindow, Menu) {
+    let s = Session::window(
+        Options::new()
+            .window("settings")
+            .env(RELEASE_ENV, secs.to_string())
+            .env("MIMO2CODEX_LOG", DEBUG_LOG),
+    );
+    ready(s.wd());
+    let window = wait_viewable(&s, "the window is shown at start");
+    let menu = s.wait_for_menu();
+    (s, window, menu)
+}
+
 // ---- tests --------------------------------------------------------------------------------------
 
 /// (1) The title bar's × hides the window, the engine keeps serving, and the tray's "Open log…"
@@ -262,7 +134,7 @@ fn closing_hides_the_window_and_the_tray_shows_it_again_on_the_log_view() {
     let t0 = Instant::now();
     let s = Session::window(Options::new().window("settings"));
     let wd = s.wd();
-    wait_page_ready(wd);
+    ready(wd);
     wait_view(wd, "settings");
     let window = wait_viewable(&s, "the window is shown at start");
     let menu = s.wait_for_menu();
@@ -329,16 +201,8 @@ fn a_window_left_hidden_is_released_and_the_tray_creates_a_fresh_one() {
         return;
     }
     let t0 = Instant::now();
-    let s = Session::window(
-        Options::new()
-            .window("settings")
-            .env(RELEASE_ENV, "2")
-            .env("MIMO2CODEX_LOG", DEBUG_LOG),
-    );
+    let (s, window, menu) = start_releasing_after(2);
     let wd = s.wd();
-    wait_page_ready(wd);
-    let window = wait_viewable(&s, "the window is shown at start");
-    let menu = s.wait_for_menu();
     let mut before = Vec::new();
     s.wait("a WebKit web process runs under the app", || {
         before = web_processes(&s);
@@ -418,7 +282,7 @@ fn a_window_left_hidden_is_released_and_the_tray_creates_a_fresh_one() {
     });
     wd.switch_to_window(&handle)
         .expect("switch to the new window's page");
-    wait_page_ready(wd);
+    ready(wd);
     wait_view(wd, "settings");
     wait_visibility(wd, "visible");
     let log = log_text(&s);
@@ -439,16 +303,8 @@ fn showing_the_window_again_within_the_delay_cancels_the_release() {
         return;
     }
     let t0 = Instant::now();
-    let s = Session::window(
-        Options::new()
-            .window("settings")
-            .env(RELEASE_ENV, "2")
-            .env("MIMO2CODEX_LOG", DEBUG_LOG),
-    );
+    let (s, window, menu) = start_releasing_after(2);
     let wd = s.wd();
-    wait_page_ready(wd);
-    let window = wait_viewable(&s, "the window is shown at start");
-    let menu = s.wait_for_menu();
 
     let closed_at = Instant::now();
     assert_eq!(s.request_close(TITLE), 1);
@@ -500,16 +356,7 @@ fn a_stale_release_timer_does_not_cut_a_later_hide_short() {
     }
     let t0 = Instant::now();
     let delay = Duration::from_secs(3);
-    let s = Session::window(
-        Options::new()
-            .window("settings")
-            .env(RELEASE_ENV, delay.as_secs().to_string())
-            .env("MIMO2CODEX_LOG", DEBUG_LOG),
-    );
-    let wd = s.wd();
-    wait_page_ready(wd);
-    let window = wait_viewable(&s, "the window is shown at start");
-    let menu = s.wait_for_menu();
+    let (s, window, menu) = start_releasing_after(delay.as_secs());
     let hidden = |s: &Session| {
         app_windows(s)
             .iter()
@@ -573,7 +420,7 @@ fn a_second_launch_shows_the_first_instances_window_on_its_view() {
     let t0 = Instant::now();
     let s = Session::window(Options::new().window("settings"));
     let wd = s.wd();
-    wait_page_ready(wd);
+    ready(wd);
     let window = wait_viewable(&s, "the window is shown at start");
     s.healthz();
     assert_eq!(s.request_close(TITLE), 1);
@@ -642,7 +489,7 @@ fn quit_from_the_tray_with_the_window_open_stops_the_engine_and_the_app() {
     let t0 = Instant::now();
     let s = Session::window(Options::new().window("log"));
     let wd = s.wd();
-    wait_page_ready(wd);
+    ready(wd);
     wait_view(wd, "log");
     wait_viewable(&s, "the window is shown");
     let menu = s.wait_for_menu();

@@ -30,6 +30,20 @@ pub fn env_flag(env: &HashMap<String, String>, name: &str) -> bool {
     truthy(env.get(name).map(String::as_str))
 }
 
+/// Removes `MIMO2CODEX_*` variables that are set but blank, so `MIMO2CODEX_PORT=` means "unset"
+/// (as for every other setting) instead of a parse error. Call first thing in `main`, before any
+/// thread starts: changing the environment is only sound while the process is single-threaded.
+pub fn drop_blank_env_vars() {
+    let blank: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(k, v)| k.to_string_lossy().starts_with("MIMO2CODEX_") && v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+    for key in blank {
+        // SAFETY (edition 2021: remove_var is safe): called before any other thread exists.
+        std::env::remove_var(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,19 +66,5 @@ mod tests {
             PathBuf::from("/x/y")
         );
         assert!(resolve_data_dir(None).ends_with(".mimo2codex"));
-    }
-}
-
-/// Removes `MIMO2CODEX_*` variables that are set but blank, so `MIMO2CODEX_PORT=` means "unset"
-/// (as for every other setting) instead of a parse error. Call first thing in `main`, before any
-/// thread starts: changing the environment is only sound while the process is single-threaded.
-pub fn drop_blank_env_vars() {
-    let blank: Vec<std::ffi::OsString> = std::env::vars_os()
-        .filter(|(k, v)| k.to_string_lossy().starts_with("MIMO2CODEX_") && v.is_empty())
-        .map(|(k, _)| k)
-        .collect();
-    for key in blank {
-        // SAFETY (edition 2021: remove_var is safe): called before any other thread exists.
-        std::env::remove_var(key);
     }
 }

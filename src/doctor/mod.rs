@@ -286,6 +286,11 @@ fn push(report: &mut DoctorReport, progress: &mut impl FnMut(&Check), check: Che
     report.checks.push(check);
 }
 
+/// The `/v1/models` server of the integration tests (tests/doctor.rs), for the unit tests.
+#[cfg(test)]
+#[path = "../../tests/support/models_server.rs"]
+mod models_server;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,48 +311,13 @@ mod tests {
         assert_eq!(CheckStatus::Fail.symbol(), "✗");
     }
 
-    const GOOD_KEY: &str = "sk-good-0123456789";
-
-    /// A `/v1/models` server on loopback: 200 for [`GOOD_KEY`], else 401 with a vendor message.
-    async fn models_server() -> std::net::SocketAddr {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            while let Ok((mut tcp, _)) = listener.accept().await {
-                tokio::spawn(async move {
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tcp.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let good = String::from_utf8_lossy(&head).contains(GOOD_KEY);
-                    let (status, body) = if good {
-                        ("200 OK", r#"{"object":"list","data":[]}"#)
-                    } else {
-                        ("401 Unauthorized", r#"{"error":{"message":"bad key"}}"#)
-                    };
-                    let reply = format!(
-                        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = tcp.write_all(reply.as_bytes()).await;
-                });
-            }
-        });
-        addr
-    }
+    use super::models_server::{self, GOOD_KEY};
 
     #[tokio::test]
     async fn test_provider_checks_one_provider_and_names_unknown_ids() {
         use crate::provider::ProviderProfile;
         use crate::secret::Secret;
-        let addr = models_server().await;
+        let addr = models_server::models_server("127.0.0.1").await;
         let profile = |id: &str, key: &str| ProviderProfile {
             id: id.into(),
             base_url: format!("http://{addr}/v1"),

@@ -167,12 +167,7 @@ mod tests {
     use super::super::builtin::{builtin_profile, builtin_profiles, BUILTIN_ENV};
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::env_map as env;
 
     fn configured(id: &str, pairs: &[(&str, &str)]) -> (ProviderProfile, bool) {
         let mut p = builtin_profile(id).expect("built-in");

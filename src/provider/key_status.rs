@@ -112,12 +112,7 @@ mod tests {
     use super::*;
     use crate::provider::ProviderSources;
 
-    fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::env_map as map;
 
     #[test]
     fn reports_each_key_its_variable_and_where_it_came_from() {

@@ -174,12 +174,7 @@ pub fn apply_settings_provider(
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::env_map as env;
 
     /// What clap gives for these flags, built by hand: clap would also read the real environment,
     /// which a test must not depend on. A value clap took from a variable appears here as its flag.

@@ -372,6 +372,16 @@ mod tests {
         }
     }
 
+    /// The OS has only a PAC script (which is not evaluated).
+    fn pac() -> Option<SystemProxy> {
+        Some(SystemProxy {
+            source: "macOS network settings".into(),
+            proxy: None,
+            bypass: vec![],
+            pac: Some("http://127.0.0.1:33331/pac".into()),
+        })
+    }
+
     #[test]
     fn presets_map_to_their_apps_ports() {
         let want = [
@@ -463,14 +473,6 @@ mod tests {
             "proxy: system (macOS network settings) → http://127.0.0.1:7890"
         );
         assert_eq!(r.proxy_for("printer.local"), None);
-        let pac = || {
-            Some(SystemProxy {
-                source: "macOS network settings".into(),
-                proxy: None,
-                bypass: vec![],
-                pac: Some("http://127.0.0.1:33331/pac".into()),
-            })
-        };
         let r = OutboundRoute::System.resolve(&ctx(&[]), pac);
         assert_eq!(
             r.describe(),
@@ -499,14 +501,6 @@ mod tests {
             r.describe_in(Lang::ZhCn),
             "代理：Clash 预设 http://127.0.0.1:7890"
         );
-        let pac = || {
-            Some(SystemProxy {
-                source: "macOS network settings".into(),
-                proxy: None,
-                bypass: vec![],
-                pac: Some("http://127.0.0.1:33331/pac".into()),
-            })
-        };
         let r = OutboundRoute::System.resolve(&ctx(&[]), pac);
         assert_eq!(
             r.describe_in(Lang::ZhCn),

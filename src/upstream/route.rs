@@ -343,12 +343,7 @@ pub(super) mod tests {
     use super::*;
 
     /// An environment map from literal pairs (shared by the `upstream` tests).
-    pub(in crate::upstream) fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    pub(in crate::upstream) use crate::test_support::env_map as env;
 
     #[test]
     fn describes_the_three_faq_cases() {

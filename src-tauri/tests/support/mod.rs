@@ -131,6 +131,11 @@ pub fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// A JSON file's contents (`None`: missing or not JSON), e.g. the app's settings.json.
+pub fn read_json(path: &std::path::Path) -> Option<serde_json::Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
 /// Starts a fake upstream with this strictness on the shared runtime.
 pub fn start_fake(profile: Profile) -> FakeUpstream {
     rt().block_on(FakeUpstream::start(profile))

@@ -1,7 +1,8 @@
 //! Child processes that cannot outlive the test: `PR_SET_PDEATHSIG`, SIGTERM-then-SIGKILL stops,
 //! process groups (for tauri-driver, which starts WebKitWebDriver, which starts the app), commands
-//! with hard time limits, free ports and polling.
+//! with hard time limits, free ports and polling; a process's descendants and their memory.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -114,6 +115,94 @@ pub fn group_members(pgid: i32) -> Vec<Member> {
             (pgrp == pgid).then_some(Member { pid, state, comm })
         })
         .collect()
+}
+
+/// One process below the app: pid, executable name, proportional and resident memory (KiB).
+#[derive(Clone, Debug)]
+pub struct Proc {
+    pub pid: i32,
+    pub name: String,
+    pub pss_kib: u64,
+    pub rss_kib: u64,
+}
+
+/// Every live descendant of `root` (children, grandchildren, … e.g. WebKit's helpers, also when
+/// bubblewrap sits in between), from /proc.
+pub fn descendants(root: i32) -> Vec<Proc> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut parent: HashMap<i32, i32> = HashMap::new();
+    for pid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`
+        let Some(rest) = stat.rfind(')').and_then(|i| stat.get(i + 1..)) else {
+            continue;
+        };
+        let mut f = rest.split_whitespace();
+        let state = f.next().unwrap_or("Z");
+        if state == "Z" || state == "X" {
+            continue;
+        }
+        if let Some(ppid) = f.next().and_then(|p| p.parse().ok()) {
+            parent.insert(pid, ppid);
+        }
+    }
+    let is_below = |mut pid: i32| {
+        for _ in 0..64 {
+            match parent.get(&pid) {
+                Some(&p) if p == root => return true,
+                Some(&p) if p > 1 => pid = p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    parent
+        .keys()
+        .copied()
+        .filter(|&pid| is_below(pid))
+        .map(|pid| Proc {
+            pid,
+            name: exe_name(pid),
+            pss_kib: kib_field(&format!("/proc/{pid}/smaps_rollup"), "Pss:"),
+            rss_kib: kib_field(&format!("/proc/{pid}/status"), "VmRSS:"),
+        })
+        .collect()
+}
+
+/// The executable's file name (`/proc/<pid>/exe`, else argv[0]; `comm` is cut at 15 bytes).
+fn exe_name(pid: i32) -> String {
+    let from_exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    from_exe.unwrap_or_else(|| {
+        std::fs::read(format!("/proc/{pid}/cmdline"))
+            .ok()
+            .and_then(|c| {
+                let argv0 = c.split(|&b| b == 0).next()?.to_vec();
+                let argv0 = String::from_utf8_lossy(&argv0).into_owned();
+                Some(argv0.rsplit('/').next()?.to_string())
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// A `Name:   123 kB` line's number (0 when unreadable).
+fn kib_field(path: &str, name: &str) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with(name))?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .unwrap_or(0)
 }
 
 /// Whether `pid` runs this executable (`/proc/<pid>/exe`).

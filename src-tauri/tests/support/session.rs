@@ -84,22 +84,12 @@ impl Session {
             desktop.bus_address,
             desktop.dir().display()
         );
-        Session {
-            port: opts.port,
-            home: desktop.home.clone(),
-            data_dir: desktop.data_dir.clone(),
-            opts,
-            app_pid,
-            app: AppProcess::Child {
-                child: Mutex::new(child),
-                exit: Mutex::new(None),
-                stderr: stderr_path,
-            },
-            last_layout: Mutex::new("(none read)".into()),
-            wd: None,
-            driver: None,
-            desktop,
-        }
+        let app = AppProcess::Child {
+            child: Mutex::new(child),
+            exit: Mutex::new(None),
+            stderr: stderr_path,
+        };
+        Session::new(desktop, opts, app_pid, app, None)
     }
 
     /// Starts a desktop and tauri-driver on it, and opens a WebDriver session on the app: the app is
@@ -142,18 +132,13 @@ impl Session {
             desktop.bus_address,
             desktop.dir().display()
         );
-        Session {
-            port: opts.port,
-            home: desktop.home.clone(),
-            data_dir: desktop.data_dir.clone(),
+        Session::new(
+            desktop,
             opts,
             app_pid,
-            app: AppProcess::Driven,
-            last_layout: Mutex::new("(none read)".into()),
-            wd: Some(wd),
-            driver: Some(driver),
-            desktop,
-        }
+            AppProcess::Driven,
+            Some((wd, driver)),
+        )
     }
 
     /// The WebDriver session on the app's window; panics for a [`Session::tray`] session.
@@ -166,6 +151,29 @@ impl Session {
     /// How long `POST /session` took (app launch until its webview answered), in window mode.
     pub fn session_start(&self) -> Option<Duration> {
         self.wd.as_ref().map(WebDriver::started_in)
+    }
+
+    /// The session of an app started on `desktop` (with WebDriver and tauri-driver in window mode).
+    fn new(
+        desktop: Desktop,
+        opts: Options,
+        app_pid: u32,
+        app: AppProcess,
+        window: Option<(WebDriver, Driver)>,
+    ) -> Session {
+        let (wd, driver) = window.unzip();
+        Session {
+            port: opts.port,
+            home: desktop.home.clone(),
+            data_dir: desktop.data_dir.clone(),
+            opts,
+            app_pid,
+            app,
+            last_layout: Mutex::new("(none read)".into()),
+            wd,
+            driver,
+            desktop,
+        }
     }
 
     pub fn desktop(&self) -> &Desktop {

@@ -1,5 +1,5 @@
-//! Steps shared by `window_views.rs` and `window_views_more.rs`: reading the page in one script
-//! call, clicking and typing with retries over re-renders (the views rebuild parts of the page on
+//! Steps shared by the window tests (`window_views.rs`, `window_views_more.rs`, `window_i18n.rs`,
+//! `window_lifecycle.rs`): reading the page in one script call, which view is shown, clicking and typing with retries over re-renders (the views rebuild parts of the page on
 //! every state event, which makes element references stale), a fake HTTP proxy, log lines in the
 //! engine's format, and where screenshots go.
 #![allow(dead_code)]
@@ -34,6 +34,52 @@ pub fn ready(wd: &WebDriver) {
             == Value::Bool(true))
         .then_some(())
     });
+}
+
+/// Which views are not `hidden`, and `location.hash`.
+pub fn shown_views(wd: &WebDriver) -> Result<(Vec<String>, String), String> {
+    let v = wd
+        .execute(
+            "return {shown: ['settings', 'log', 'diagnose']
+                        .filter(n => !document.getElementById('view-' + n).hidden),
+                     hash: location.hash}",
+            &[],
+        )
+        .map_err(|e| e.to_string())?;
+    let shown = v["shown"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((shown, v["hash"].as_str().unwrap_or_default().to_string()))
+}
+
+/// Waits until `document.visibilityState` is `state`.
+pub fn wait_visibility(wd: &WebDriver, state: &str) {
+    wd.wait_until(&format!("document.visibilityState == {state:?}"), || {
+        (wd.execute("return document.visibilityState", &[]).ok()? == json!(state)).then_some(())
+    });
+}
+
+/// Waits until `view` is the only visible view and `location.hash` is `#view`.
+pub fn wait_view(wd: &WebDriver, view: &str) {
+    let mut last = Err(String::from("not read"));
+    let ok = wait_for(WAIT, || {
+        last = shown_views(wd);
+        match &last {
+            Ok((shown, hash)) => {
+                (shown == &[view.to_string()] && hash == &format!("#{view}")).then_some(())
+            }
+            Err(_) => None,
+        }
+    });
+    assert!(
+        ok.is_some(),
+        "the {view} view is not the one shown after {WAIT:?}: (shown views, hash) = {last:?}"
+    );
 }
 
 /// The `textContent` of the first element matching `css`, if any.
@@ -154,9 +200,8 @@ pub fn fill(wd: &WebDriver, css: &str, value: &str) {
     }
 }
 
-pub fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
-}
+#[allow(unused_imports)] // not every test crate reads JSON files
+pub use crate::support::read_json;
 
 /// A plain HTTP proxy on a free loopback port: records each connection's request line (`POST
 /// http://host:port/… HTTP/1.1`, or `CONNECT host:port …`) and forwards plain requests to

@@ -34,6 +34,24 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    fn new(
+        method: &str,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Value,
+        raw_body: &[u8],
+        rejection: Option<Rejection>,
+    ) -> RecordedRequest {
+        RecordedRequest {
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            headers: header_map(headers),
+            body,
+            raw_body: String::from_utf8_lossy(raw_body).into_owned(),
+            rejection,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
@@ -274,14 +292,14 @@ async fn handle_other(
         status: 404,
         message: format!("fake upstream: no route for {method} {}", uri.path()),
     };
-    inner.requests.lock().unwrap().push(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        headers: header_map(&headers),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        raw_body: String::from_utf8_lossy(&body).into_owned(),
-        rejection: Some(rejection.clone()),
-    });
+    inner.requests.lock().unwrap().push(RecordedRequest::new(
+        method.as_str(),
+        &uri,
+        &headers,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+        &body,
+        Some(rejection.clone()),
+    ));
     error_response(&rejection)
 }
 
@@ -300,14 +318,14 @@ async fn handle_models(
     inner.hits.fetch_add(1, Ordering::SeqCst);
     let profile = inner.profile.lock().unwrap().clone();
     let verdict = check_auth(&profile, &headers);
-    inner.requests.lock().unwrap().push(RecordedRequest {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        headers: header_map(&headers),
-        body: Value::Null,
-        raw_body: String::from_utf8_lossy(&body).into_owned(),
-        rejection: verdict.clone().err(),
-    });
+    inner.requests.lock().unwrap().push(RecordedRequest::new(
+        method.as_str(),
+        &uri,
+        &headers,
+        Value::Null,
+        &body,
+        verdict.clone().err(),
+    ));
     if let Err(r) = verdict {
         return error_response(&r);
     }
@@ -341,14 +359,14 @@ async fn handle_chat(
         )))),
         Ok(v) => validate(&profile, &headers, v),
     };
-    let mut record = RecordedRequest {
-        method: "POST".into(),
-        path: uri.path().to_string(),
-        headers: header_map(&headers),
-        body: body.clone(),
-        raw_body: String::from_utf8_lossy(&raw).into_owned(),
-        rejection: verdict.clone().err(),
-    };
+    let mut record = RecordedRequest::new(
+        "POST",
+        &uri,
+        &headers,
+        body.clone(),
+        &raw,
+        verdict.clone().err(),
+    );
     if let Err(r) = verdict {
         inner.requests.lock().unwrap().push(record);
         return error_response(&r);
