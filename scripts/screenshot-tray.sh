@@ -2,6 +2,10 @@
 # Takes doc/screenshots/tray-menu.png: the real tray menu of the release app, opened by a mouse click.
 #
 #   ./scripts/screenshot-tray.sh [path/to/mimo2codex-desktop]     (default target/release/mimo2codex-desktop)
+#   MIMO2CODEX_LANG=zh-CN ./scripts/screenshot-tray.sh            the menu in Chinese: tray-menu.zh-CN.png
+#
+# The app inherits the environment, so MIMO2CODEX_LANG picks the menu's language (English when it is
+# unset, whatever the OS locale); a language other than English is written to tray-menu.<lang>.png.
 #
 # How: a private Xvfb display and session bus; `trayer` (Debian package trayer) as the tray. With no
 # StatusNotifierWatcher on the bus, libayatana-appindicator falls back to an XEmbed icon, which trayer
@@ -10,7 +14,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 app=$(realpath "${1:-target/release/mimo2codex-desktop}")
-out=doc/screenshots/tray-menu.png
+# English unless MIMO2CODEX_LANG says otherwise (not the OS locale of whoever runs this).
+export MIMO2CODEX_LANG=${MIMO2CODEX_LANG:-en}
+case "$MIMO2CODEX_LANG" in
+  en) out=doc/screenshots/tray-menu.png ;;
+  *) out="doc/screenshots/tray-menu.$MIMO2CODEX_LANG.png" ;;
+esac
 for t in Xvfb dbus-daemon trayer xdotool xwininfo import convert; do
   command -v "$t" >/dev/null || { echo "screenshot-tray.sh: needs $t (apt-get install xvfb dbus trayer xdotool x11-utils imagemagick)" >&2; exit 1; }
 done
