@@ -48,3 +48,4 @@ desktop-port-zero = Port 0 is not a fixed port.
     .fix = Use a port from 1024 to 65535, e.g. 8788.
 desktop-autostart-failed = Cannot change start at login: { $error }
     .fix = Check that ~/.config/autostart (Linux) or the login items (macOS, Windows) can be written.
+desktop-port-in-use = port { $port } in use{ $holder }

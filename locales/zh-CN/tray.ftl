@@ -48,3 +48,4 @@ desktop-port-zero = 端口 0 不是固定端口。
     .fix = 请使用 1024 到 65535 之间的端口，例如 8788。
 desktop-autostart-failed = 无法更改“登录时启动”：{ $error }
     .fix = 请确认 ~/.config/autostart（Linux）或登录项（macOS、Windows）可写。
+desktop-port-in-use = 端口 { $port } 已被占用{ $holder }

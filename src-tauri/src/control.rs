@@ -53,10 +53,17 @@ pub fn load_config(data_dir: &Path) -> Result<EngineConfig, String> {
 }
 
 /// A start failure as the status line says it: `port 8788 in use by pid 42 (node)`.
-pub fn describe_start_error(err: &EngineError) -> String {
+pub fn describe_start_error(err: &EngineError, lang: Lang) -> String {
     match err {
-        EngineError::PortInUse { port, holder, .. } => format!("port {port} in use{holder}"),
-        other => other.to_string(),
+        EngineError::PortInUse { port, holder, .. } => {
+            // `holder` is ` by pid 42 (node)` or empty.
+            let holder = match holder.strip_prefix(" by ") {
+                Some(who) => mimo2codex::t!(lang, "engine-port-holder", holder = who),
+                None => String::new(),
+            };
+            mimo2codex::t!(lang, "desktop-port-in-use", port = *port, holder = holder)
+        }
+        other => other.text(lang),
     }
 }
 
@@ -121,6 +128,8 @@ pub struct Controller {
     lang: Mutex<(Lang, String)>,
     /// The listen port and what set it, as read at the last start (no file reads when rendering).
     port: Mutex<Option<Sourced<u16>>>,
+    /// The last start failed because the port is taken (the window then offers another port).
+    port_busy: Mutex<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,6 +148,7 @@ impl Controller {
             settings_warning: Mutex::new(None),
             lang: Mutex::new((Lang::En, "system".into())),
             port: Mutex::new(None),
+            port_busy: Mutex::new(false),
         }
     }
 
@@ -204,12 +214,14 @@ impl Controller {
                 let addr = running.local_addr.to_string();
                 tracing::info!("proxy listening on {} (Codex base_url)", running.base_url());
                 *lock(&self.handle) = Some(running.handle.clone());
+                *lock(&self.port_busy) = false;
                 self.set_status(EngineStatus::Running { addr });
                 Some(running)
             }
             Err(err) => {
                 tracing::error!("cannot start the proxy: {err}");
-                self.set_status(EngineStatus::Error(describe_start_error(&err)));
+                *lock(&self.port_busy) = matches!(err, EngineError::PortInUse { .. });
+                self.set_status(EngineStatus::Error(describe_start_error(&err, self.lang())));
                 None
             }
         }
@@ -253,6 +265,11 @@ impl Controller {
 
     pub fn set_lang(&self, lang: Lang, choice: &str) {
         *lock(&self.lang) = (lang, choice.to_string());
+    }
+
+    /// The last start failed because the port is taken.
+    pub fn port_busy(&self) -> bool {
+        *lock(&self.port_busy)
     }
 
     /// The listen port and what set it (flag, variable, settings.json, default) at the last start.
@@ -421,8 +438,12 @@ mod tests {
             holder: " by pid 42 (node)".into(),
         };
         assert_eq!(
-            describe_start_error(&err),
+            describe_start_error(&err, Lang::En),
             "port 8788 in use by pid 42 (node)"
+        );
+        assert_eq!(
+            describe_start_error(&err, Lang::ZhCn),
+            "端口 8788 已被占用（占用者：pid 42 (node)）"
         );
     }
 }

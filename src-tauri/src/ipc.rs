@@ -96,8 +96,11 @@ pub enum StatusView {
         base_url: String,
     },
     Stopped,
+    #[serde(rename_all = "camelCase")]
     Error {
         message: String,
+        /// The port is taken: the window offers to pick another.
+        port_busy: bool,
     },
 }
 

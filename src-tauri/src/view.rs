@@ -15,7 +15,7 @@ use crate::ipc::{AppView, PortView, PresetView, ProviderView, RouteView, StatusV
 use crate::model::{proxy_choices, EngineStatus};
 
 /// The status as the window shows it.
-pub fn status_view(status: &EngineStatus) -> StatusView {
+pub fn status_view(status: &EngineStatus, port_busy: bool) -> StatusView {
     match status {
         EngineStatus::Starting => StatusView::Starting,
         EngineStatus::Running { addr } => StatusView::Running {
@@ -25,6 +25,7 @@ pub fn status_view(status: &EngineStatus) -> StatusView {
         EngineStatus::Stopped => StatusView::Stopped,
         EngineStatus::Error(message) => StatusView::Error {
             message: message.clone(),
+            port_busy,
         },
     }
 }
@@ -128,7 +129,7 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
         origin: Origin::Default,
     });
     AppView {
-        status: status_view(&ctl.status()),
+        status: status_view(&ctl.status(), ctl.port_busy()),
         route: route_view(config.as_ref(), &ctl.detected(), ctl.lang()),
         thinking: config.as_ref().map(|c| c.thinking).unwrap_or(true),
         providers: providers_view(registry.as_deref(), &keys, &env_file),
@@ -159,9 +160,12 @@ mod tests {
     #[test]
     fn status_carries_the_codex_base_url() {
         assert_eq!(
-            status_view(&EngineStatus::Running {
-                addr: "127.0.0.1:9000".into()
-            }),
+            status_view(
+                &EngineStatus::Running {
+                    addr: "127.0.0.1:9000".into()
+                },
+                false
+            ),
             StatusView::Running {
                 addr: "127.0.0.1:9000".into(),
                 base_url: "http://127.0.0.1:9000/v1".into()

@@ -9,7 +9,11 @@ export type UiEvent = { "type": "state", state: AppView, } | { "type": "navigate
 
 export type CommandError = { message: string, fix: string | null, };
 
-export type StatusView = { "state": "starting" } | { "state": "running", addr: string, baseUrl: string, } | { "state": "stopped" } | { "state": "error", message: string, };
+export type StatusView = { "state": "starting" } | { "state": "running", addr: string, baseUrl: string, } | { "state": "stopped" } | { "state": "error", message: string, 
+/**
+ * The port is taken: the window offers to pick another.
+ */
+portBusy: boolean, };
 
 export type AppView = { status: StatusView, route: RouteView, thinking: boolean, providers: Array<ProviderView>, defaultProvider: string | null, port: PortView, autostart: boolean, 
 /**

@@ -177,7 +177,7 @@ function render(next: AppView | undefined): void {
   setValue(byId<HTMLInputElement>("port"), String(next.port.value));
   byId<HTMLInputElement>("port").disabled = !next.port.editable;
   byId<HTMLButtonElement>("port-apply").disabled = !next.port.editable;
-  const busy = next.status.state === "error" && next.status.message.includes(" in use");
+  const busy = next.status.state === "error" && next.status.portBusy;
   const portNote = byId("port-note");
   if (!next.port.editable) label(portNote, "ui-port-locked", { source: next.port.source });
   else if (busy) label(portNote, "ui-port-busy", { error: next.status.state === "error" ? next.status.message : "" });
