@@ -449,6 +449,9 @@ fn phase_text(lang: Lang, phase: &str) -> String {
         "connecting to the proxy" => t!(lang, "err-phase-proxy"),
         "waiting for data" => t!(lang, "err-phase-data"),
         "waiting for response headers" => t!(lang, "err-phase-headers"),
+        // The doctor's own steps.
+        "resolving the name" => t!(lang, "err-phase-dns"),
+        "waiting for the proxy" => t!(lang, "err-phase-proxy-answer"),
         other => other.to_string(),
     }
 }

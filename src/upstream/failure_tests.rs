@@ -340,3 +340,19 @@ fn chinese_rate_limit_keeps_the_phrase_codex_reads_the_delay_from() {
         }
     );
 }
+
+#[test]
+fn every_phase_a_timeout_names_is_translated() {
+    for phase in [
+        "connecting",
+        "connecting to the proxy",
+        "waiting for data",
+        "waiting for response headers",
+        "resolving the name",
+        "waiting for the proxy",
+    ] {
+        let zh = phase_text(Lang::ZhCn, phase);
+        assert!(!zh.is_ascii(), "phase '{phase}' has no Chinese text: {zh}");
+        assert_eq!(phase_text(Lang::En, phase), phase);
+    }
+}
