@@ -49,3 +49,5 @@ desktop-port-zero = Port 0 is not a fixed port.
 desktop-autostart-failed = Cannot change start at login: { $error }
     .fix = Check that ~/.config/autostart (Linux) or the login items (macOS, Windows) can be written.
 desktop-port-in-use = port { $port } in use{ $holder }
+desktop-route-pending = proxy: { $route } (applies when the proxy runs)
+desktop-route-not-listening = Nothing listens on { $host }:{ $port }, so requests to the providers fail with ECONNREFUSED until your proxy app runs there. Start it, or pick another route; Diagnose shows which proxy ports answer.

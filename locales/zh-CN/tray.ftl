@@ -49,3 +49,5 @@ desktop-port-zero = 端口 0 不是固定端口。
 desktop-autostart-failed = 无法更改“登录时启动”：{ $error }
     .fix = 请确认 ~/.config/autostart（Linux）或登录项（macOS、Windows）可写。
 desktop-port-in-use = 端口 { $port } 已被占用{ $holder }
+desktop-route-pending = 代理：{ $route }（代理启动后生效）
+desktop-route-not-listening = { $host }:{ $port } 上没有程序在监听，发往模型服务商的请求会因 ECONNREFUSED 失败，直到代理软件在该端口运行。请启动它，或换一个出站方式；“网络诊断”会列出哪些代理端口有响应。

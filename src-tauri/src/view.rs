@@ -12,7 +12,8 @@ use mimo2codex::upstream::OutboundRoute;
 
 use crate::control::{ConfigView, Controller};
 use crate::ipc::{AppView, PortView, PresetView, ProviderView, RouteView, StatusView};
-use crate::model::{proxy_choices, EngineStatus};
+use crate::model::{proxy_choices, EngineStatus, RouteAlert};
+use mimo2codex::t;
 
 /// The status as the window shows it.
 pub fn status_view(status: &EngineStatus, port_busy: bool) -> StatusView {
@@ -60,11 +61,26 @@ fn route_view(
         },
         description: config
             .and_then(|c| c.route_line.clone())
-            .unwrap_or_else(|| format!("proxy: {} (applies when the proxy runs)", route.masked())),
-        warning: config.and_then(|c| c.route_warning.clone()),
+            .unwrap_or_else(|| t!(lang, "desktop-route-pending", route = route.masked())),
+        warning: config.and_then(|c| route_warning(c, lang)),
         no_proxy: config.map(|c| c.no_proxy.clone()).unwrap_or_default(),
         presets,
     }
+}
+
+/// Why the route will fail before any request is sent, in `lang` (the engine's own text, English,
+/// when it is not the usual dead proxy port).
+fn route_warning(config: &ConfigView, lang: mimo2codex::i18n::Lang) -> Option<String> {
+    let warning = config.route_warning.clone()?;
+    Some(match &config.route_alert {
+        Some(RouteAlert::NotListening { host, port }) => t!(
+            lang,
+            "desktop-route-not-listening",
+            host = host.as_str(),
+            port = *port
+        ),
+        _ => warning,
+    })
 }
 
 /// Every provider the window lists: the configured ones, then the built-ins without a key (so a key
@@ -113,7 +129,7 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
     let config = ctl.config_view();
     let registry = config.as_ref().and_then(|c| c.registry.clone());
     let mut warnings: Vec<String> = ctl.settings_warning().into_iter().collect();
-    if let Some(w) = config.as_ref().and_then(|c| c.route_warning.clone()) {
+    if let Some(w) = config.as_ref().and_then(|c| route_warning(c, ctl.lang())) {
         warnings.push(w);
     }
     let data_dir = ctl.data_dir();
@@ -200,5 +216,37 @@ mod tests {
             .expect("surge");
         assert!(surge.detected);
         assert!(view.presets.iter().filter(|p| p.detected).count() == 1);
+    }
+
+    #[test]
+    fn a_dead_proxy_port_is_explained_in_the_windows_language() {
+        let config = ConfigView {
+            route: OutboundRoute::Preset(Preset::Clash),
+            thinking: true,
+            registry: None,
+            port: 8788,
+            no_proxy: String::new(),
+            route_warning: Some("engine text (English)".into()),
+            route_line: None,
+            route_alert: Some(RouteAlert::NotListening {
+                host: "127.0.0.1".into(),
+                port: 7890,
+            }),
+        };
+        let zh = route_view(Some(&config), &[], mimo2codex::i18n::Lang::ZhCn)
+            .warning
+            .expect("warning");
+        assert!(
+            zh.contains("127.0.0.1:7890") && zh.contains("没有程序在监听"),
+            "{zh}"
+        );
+        let quiet = ConfigView {
+            route_warning: None,
+            ..config
+        };
+        assert_eq!(
+            route_view(Some(&quiet), &[], mimo2codex::i18n::Lang::En).warning,
+            None
+        );
     }
 }
