@@ -26,9 +26,22 @@ struct Conn {
     dpy: *mut xlib::Display,
 }
 
+/// Xlib's default error handler exits the process. A window can vanish between listing the tree
+/// and reading its properties (the app destroys a released window at any moment), so errors are
+/// ignored: the failed call's result is already treated as "no title" / "not viewable".
+unsafe extern "C" fn ignore_x_errors(
+    _dpy: *mut xlib::Display,
+    _event: *mut xlib::XErrorEvent,
+) -> c_int {
+    0
+}
+
 impl Conn {
     fn open(display: &str) -> Result<Conn, String> {
         let xl = xlib::Xlib::open().map_err(|e| format!("load libX11: {e}"))?;
+        // SAFETY: installs a handler that touches nothing; process-wide, and this test process uses
+        // Xlib only through this module.
+        unsafe { (xl.XSetErrorHandler)(Some(ignore_x_errors)) };
         let name = CString::new(display).map_err(|e| e.to_string())?;
         // SAFETY: a valid NUL-terminated display name; the result is checked for null.
         let dpy = unsafe { (xl.XOpenDisplay)(name.as_ptr()) };
