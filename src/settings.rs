@@ -111,15 +111,19 @@ impl Settings {
     pub fn update(
         data_dir: &Path,
         change: impl FnOnce(&mut Settings),
-    ) -> Result<Settings, SettingsError> {
+    ) -> Result<Loaded, SettingsError> {
         static ONE_WRITER: Mutex<()> = Mutex::new(());
         let _one_at_a_time = ONE_WRITER
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut settings = read(data_dir)?.settings;
+        let Loaded {
+            mut settings,
+            warning,
+        } = read(data_dir)?;
         change(&mut settings);
         settings.save(data_dir)?;
-        Ok(settings)
+        // The warning says a corrupt file was set aside before this write (for status views).
+        Ok(Loaded { settings, warning })
     }
 }
 
@@ -212,7 +216,8 @@ mod tests {
             s.thinking = Some(false);
             s.default_provider = Some("kimi".into());
         })
-        .expect("update");
+        .expect("update")
+        .settings;
         let text = std::fs::read_to_string(path(dir.path())).expect("read");
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(v["proxy"], "direct");
@@ -273,6 +278,11 @@ mod tests {
         // update() on a corrupt file starts from defaults too (the bad file stays aside).
         std::fs::write(path(dir.path()), r#"{"port": "not a number"}"#).expect("write");
         let written = Settings::update(dir.path(), |s| s.thinking = Some(true)).expect("update");
+        assert!(
+            written.warning.is_some(),
+            "the write says the bad file was set aside"
+        );
+        let written = written.settings;
         assert_eq!(written.thinking, Some(true));
         assert_eq!(written.port, None);
     }

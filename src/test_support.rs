@@ -9,3 +9,11 @@ pub(crate) fn env_map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// Provider sources with only these environment variables.
+pub(crate) fn env_sources(pairs: &[(&str, &str)]) -> crate::provider::ProviderSources {
+    crate::provider::ProviderSources {
+        env: env_map(pairs),
+        ..Default::default()
+    }
+}

@@ -7,7 +7,8 @@ use tauri::image::Image;
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
 
-use crate::ipc::{UiEvent, View, EVENT};
+use crate::control::Controller;
+use crate::ipc::{AppView, UiEvent, View, EVENT};
 use crate::menu::build_menu;
 use crate::model::{action_for, menu_model, tooltip, Action, EngineStatus};
 use crate::services::{self, autostart_enabled, Ctl};
@@ -180,16 +181,37 @@ fn tray(app: &AppHandle) -> Option<TrayIcon> {
     app.tray_by_id(TRAY_ID)
 }
 
-/// Rebuilds the menu, icon and tooltip from the current state, and tells the window.
+/// Rebuilds the menu, icon and tooltip from the current state, and tells the window (if any).
 pub fn refresh(app: &AppHandle) {
     let ctl = services::controller(app);
     let autostart = autostart_enabled(app);
     if window::is_open(app) {
-        let state = Box::new(crate::view::app_view(&ctl, autostart));
-        if let Err(err) = app.emit(EVENT, UiEvent::State { state }) {
-            tracing::warn!("cannot update the window: {err}");
-        }
+        tell_window(app, crate::view::app_view(&ctl, autostart));
     }
+    refresh_tray(app, &ctl, autostart);
+}
+
+/// [`refresh`] for a command's answer: the window's new state, built once for the event and the
+/// answer.
+pub fn refresh_and_view(app: &AppHandle) -> AppView {
+    let ctl = services::controller(app);
+    let autostart = autostart_enabled(app);
+    let view = crate::view::app_view(&ctl, autostart);
+    if window::is_open(app) {
+        tell_window(app, view.clone());
+    }
+    refresh_tray(app, &ctl, autostart);
+    view
+}
+
+fn tell_window(app: &AppHandle, state: AppView) {
+    let state = Box::new(state);
+    if let Err(err) = app.emit(EVENT, UiEvent::State { state }) {
+        tracing::warn!("cannot update the window: {err}");
+    }
+}
+
+fn refresh_tray(app: &AppHandle, ctl: &Controller, autostart: bool) {
     let Some(tray) = tray(app) else {
         return;
     };

@@ -14,6 +14,7 @@ use mimo2codex::upstream::{OutboundRoute, Preset};
 
 use crate::model::{EngineStatus, ProviderItem, RouteAlert, TrayState};
 use mimo2codex::i18n::Lang;
+use mimo2codex::provider::key_status::{key_statuses, KeyStatus};
 use mimo2codex::settings::effective::Sourced;
 
 /// The engine options from the environment (`MIMO2CODEX_HOST`, `_PORT`, `_DATA_DIR`, `_PROXY`…),
@@ -39,9 +40,12 @@ pub fn data_dir(common: Option<&CommonArgs>) -> PathBuf {
     resolve_data_dir(common.and_then(|c| c.data_dir.as_deref()))
 }
 
-/// Builds the engine's configuration, the way `mimo2codex serve` does.
-pub fn load_config(data_dir: &Path) -> Result<EngineConfig, String> {
-    let common = common_args_from_env()?;
+/// Builds the engine's configuration, the way `mimo2codex serve` does, from settings.json as read.
+pub fn load_config(
+    common: &CommonArgs,
+    data_dir: &Path,
+    settings: &mimo2codex::settings::Settings,
+) -> Result<EngineConfig, String> {
     std::fs::create_dir_all(data_dir).map_err(|e| {
         format!(
             "cannot create the data directory {}: {e}",
@@ -49,7 +53,7 @@ pub fn load_config(data_dir: &Path) -> Result<EngineConfig, String> {
         )
     })?;
     let env = load_env(data_dir)?;
-    mimo2codex::cli::engine_config(&common, data_dir, &env)
+    mimo2codex::cli::engine_config_with(common, data_dir, &env, settings)
 }
 
 /// A start failure as the status line says it: `port 8788 in use by pid 42 (node)`.
@@ -130,6 +134,9 @@ pub struct Controller {
     port: Mutex<Option<Sourced<u16>>>,
     /// The last start failed because the port is taken (the window then offers another port).
     port_busy: Mutex<bool>,
+    /// Every provider's key (masked) and where it comes from, read at the last start (keys only
+    /// change through a restart), or why they could not be read.
+    keys: Mutex<Result<Vec<KeyStatus>, String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -149,6 +156,7 @@ impl Controller {
             lang: Mutex::new((Lang::En, "system".into())),
             port: Mutex::new(None),
             port_busy: Mutex::new(false),
+            keys: Mutex::new(Ok(Vec::new())),
         }
     }
 
@@ -176,29 +184,34 @@ impl Controller {
 
     async fn start_locked(&self) -> Option<RunningEngine> {
         self.set_status(EngineStatus::Starting);
-        // Read first so a corrupt file's warning (the file is set aside) reaches the window.
-        let settings = mimo2codex::settings::Settings::load(&self.data_dir);
+        // Read once per start; a corrupt file's warning (the file is set aside) reaches the window.
+        let loaded = mimo2codex::settings::Settings::load(&self.data_dir);
+        let settings = loaded.settings;
+        if loaded.warning.is_some() {
+            *lock(&self.settings_warning) = loaded.warning;
+        }
+        let common = common_args_from_env();
         // MIMO2CODEX_LANG, else settings.json, else the OS; a bad value was already reported.
-        let lang = common_args_from_env()
+        let lang = common
+            .as_ref()
             .ok()
-            .and_then(|c| c.language(&settings.settings).ok())
+            .and_then(|c| c.language(&settings).ok())
             .unwrap_or_else(Lang::from_os);
-        if let Ok(common) = common_args_from_env() {
-            *lock(&self.port) = Some(mimo2codex::cli::effective_port(&common, &self.data_dir));
-        }
-        let choice = settings.settings.language.clone();
-        self.set_lang(lang, choice.as_deref().unwrap_or("system"));
-        if settings.warning.is_some() {
-            *lock(&self.settings_warning) = settings.warning;
-        }
-        let config = match load_config(&self.data_dir) {
+        self.set_lang(lang, settings.language.as_deref().unwrap_or("system"));
+        let config = common.and_then(|common| {
+            *lock(&self.port) = Some(mimo2codex::cli::effective_port_with(&common, &settings));
+            load_config(&common, &self.data_dir, &settings)
+        });
+        let config = match config {
             Ok(c) => c,
             Err(err) => {
                 tracing::error!("cannot start the proxy: {err}");
+                self.read_keys(None);
                 self.set_status(EngineStatus::Error(err));
                 return None;
             }
         };
+        self.read_keys(Some(&config.registry));
         *lock(&self.last_config) = Some(ConfigView {
             route: config.network.route.clone(),
             thinking: config.thinking,
@@ -265,6 +278,19 @@ impl Controller {
 
     pub fn set_lang(&self, lang: Lang, choice: &str) {
         *lock(&self.lang) = (lang, choice.to_string());
+    }
+
+    /// The providers' keys as read at the last start.
+    pub fn keys(&self) -> Result<Vec<KeyStatus>, String> {
+        lock(&self.keys).clone()
+    }
+
+    fn read_keys(&self, registry: Option<&ProviderRegistry>) {
+        let process: std::collections::HashMap<String, String> =
+            mimo2codex::provider::env_file::process_env().collect();
+        let env_file = self.data_dir.join(".env");
+        *lock(&self.keys) =
+            key_statuses(registry, &process, &env_file).map_err(|err| err.to_string());
     }
 
     /// The last start failed because the port is taken.

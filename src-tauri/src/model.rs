@@ -38,51 +38,41 @@ pub mod ids {
     pub const QUIT: &str = "quit";
 }
 
-/// The proxy submenu's fixed choices, in menu order: id, label, route.
-/// Proxy apps keep their names; the first three are translated.
-pub fn proxy_choices(lang: Lang) -> [(&'static str, String, OutboundRoute); 8] {
+/// The proxy submenu's fixed choices, in menu order: item id and route.
+pub fn proxy_routes() -> [(&'static str, OutboundRoute); 8] {
     [
-        (
-            ids::PROXY_DIRECT,
-            t!(lang, "tray-proxy-direct"),
-            OutboundRoute::Direct,
-        ),
-        (
-            ids::PROXY_SYSTEM,
-            t!(lang, "tray-proxy-system"),
-            OutboundRoute::System,
-        ),
-        (
-            ids::PROXY_ENV,
-            t!(lang, "tray-proxy-env"),
-            OutboundRoute::Env,
-        ),
-        (
-            ids::PROXY_CLASH,
-            "Clash (7890)".to_string(),
-            OutboundRoute::Preset(Preset::Clash),
-        ),
+        (ids::PROXY_DIRECT, OutboundRoute::Direct),
+        (ids::PROXY_SYSTEM, OutboundRoute::System),
+        (ids::PROXY_ENV, OutboundRoute::Env),
+        (ids::PROXY_CLASH, OutboundRoute::Preset(Preset::Clash)),
         (
             ids::PROXY_CLASH_VERGE,
-            "Clash Verge (7897)".to_string(),
             OutboundRoute::Preset(Preset::ClashVerge),
         ),
-        (
-            ids::PROXY_SURGE,
-            "Surge (6152)".to_string(),
-            OutboundRoute::Preset(Preset::Surge),
-        ),
-        (
-            ids::PROXY_V2RAYN,
-            "V2RayN (10809)".to_string(),
-            OutboundRoute::Preset(Preset::V2rayN),
-        ),
-        (
-            ids::PROXY_V2BOX,
-            "V2Box (1087)".to_string(),
-            OutboundRoute::Preset(Preset::V2Box),
-        ),
+        (ids::PROXY_SURGE, OutboundRoute::Preset(Preset::Surge)),
+        (ids::PROXY_V2RAYN, OutboundRoute::Preset(Preset::V2rayN)),
+        (ids::PROXY_V2BOX, OutboundRoute::Preset(Preset::V2Box)),
     ]
+}
+
+/// A route as the menu names it: proxy apps keep their names (with their port), the rest is
+/// translated; a proxy URL is shown masked.
+pub fn route_label(route: &OutboundRoute, lang: Lang) -> String {
+    match route {
+        OutboundRoute::Direct => t!(lang, "tray-proxy-direct"),
+        OutboundRoute::System => t!(lang, "tray-proxy-system"),
+        OutboundRoute::Env => t!(lang, "tray-proxy-env"),
+        OutboundRoute::Preset(p) => format!("{} ({})", p.label(), p.port()),
+        other => t!(lang, "tray-proxy-custom", route = other.to_string()),
+    }
+}
+
+/// [`proxy_routes`] with their labels in `lang`: id, label, route.
+pub fn proxy_choices(lang: Lang) -> Vec<(&'static str, String, OutboundRoute)> {
+    proxy_routes()
+        .into_iter()
+        .map(|(id, route)| (id, route_label(&route, lang), route))
+        .collect()
 }
 
 /// What the engine is doing, as the status line shows it.
@@ -278,15 +268,9 @@ pub fn menu_model(state: &TrayState) -> Vec<MenuEntry> {
             check(id, &label, live, route == state.route)
         })
         .collect();
-    if !proxy_choices(lang)
-        .iter()
-        .any(|(_, _, r)| *r == state.route)
-    {
+    if !proxy_routes().iter().any(|(_, r)| *r == state.route) {
         // Exactly one item is always checked: name the route in effect (masked).
-        let label = match &state.route {
-            OutboundRoute::Preset(p) => format!("{} ({})", p.label(), p.port()),
-            other => t!(lang, "tray-proxy-custom", route = other.to_string()),
-        };
+        let label = route_label(&state.route, lang);
         proxy_items.push(MenuEntry::Separator);
         proxy_items.push(check(ids::PROXY_OTHER, &label, false, true));
     }
@@ -369,10 +353,7 @@ pub enum Action {
 /// The action for a clicked item id; `None` for ids that do nothing (status line, submenus, the
 /// "other route" line).
 pub fn action_for(id: &str) -> Option<Action> {
-    if let Some((_, _, route)) = proxy_choices(Lang::En)
-        .into_iter()
-        .find(|(pid, _, _)| *pid == id)
-    {
+    if let Some((_, route)) = proxy_routes().into_iter().find(|(pid, _)| *pid == id) {
         return Some(Action::SetRoute(route));
     }
     if let Some(provider) = id.strip_prefix(ids::PROVIDER_PREFIX) {

@@ -20,15 +20,14 @@ pub fn controller(app: &AppHandle) -> Ctl {
 }
 
 fn save_settings(ctl: &Controller, change: impl FnOnce(&mut Settings)) -> Result<(), CommandError> {
-    // A file corrupted while we run is set aside by the next read: say so in the window.
-    if let Some(warning) = Settings::load(ctl.data_dir()).warning {
+    let saved = Settings::update(ctl.data_dir(), change).map_err(|e| {
+        CommandError::new(e.to_string()).with_fix(t!(ctl.lang(), "desktop-settings-unwritable"))
+    })?;
+    // A file corrupted while we run was set aside by this write's read: say so in the window.
+    if let Some(warning) = saved.warning {
         ctl.note_settings_warning(warning);
     }
-    Settings::update(ctl.data_dir(), change)
-        .map(drop)
-        .map_err(|e| {
-            CommandError::new(e.to_string()).with_fix(t!(ctl.lang(), "desktop-settings-unwritable"))
-        })
+    Ok(())
 }
 
 /// Parses a route as typed in the window or named by a menu item.

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mimo2codex::provider::builtin::builtin_profile;
-use mimo2codex::provider::key_status::{key_statuses, KeySource, KeyStatus};
+use mimo2codex::provider::key_status::{KeySource, KeyStatus};
 use mimo2codex::provider::ProviderRegistry;
 use mimo2codex::settings::effective::{Origin, Sourced};
 use mimo2codex::upstream::OutboundRoute;
@@ -134,10 +134,8 @@ pub fn app_view(ctl: &Controller, autostart: bool) -> AppView {
     }
     let data_dir = ctl.data_dir();
     let env_file = data_dir.join(".env");
-    let process: std::collections::HashMap<String, String> =
-        mimo2codex::provider::env_file::process_env().collect();
-    let keys = key_statuses(registry.as_deref(), &process, &env_file).unwrap_or_else(|err| {
-        warnings.push(err.to_string());
+    let keys = ctl.keys().unwrap_or_else(|err| {
+        warnings.push(err);
         Vec::new()
     });
     let port = ctl.port_source().unwrap_or(Sourced {

@@ -350,8 +350,16 @@ pub fn effective_port(
     common: &CommonArgs,
     data_dir: &std::path::Path,
 ) -> crate::settings::effective::Sourced<u16> {
+    effective_port_with(common, &load_settings(data_dir))
+}
+
+/// [`effective_port`] with settings.json already read.
+pub fn effective_port_with(
+    common: &CommonArgs,
+    settings: &Settings,
+) -> crate::settings::effective::Sourced<u16> {
     let process: HashMap<String, String> = process_env().collect();
-    Effective::resolve(common, &process, &load_settings(data_dir)).port
+    Effective::resolve(common, &process, settings).port
 }
 
 /// [`load_inputs`] for a command: on failure, prints why and gives the exit code.
@@ -473,12 +481,21 @@ pub fn engine_config(
     data_dir: &std::path::Path,
     env: &HashMap<String, String>,
 ) -> Result<EngineConfig, String> {
-    let settings = load_settings(data_dir);
-    let lang = language(common, &settings).unwrap_or_else(|_| fallback_language(&settings));
-    let effective = Effective::resolve(common, env, &settings);
+    engine_config_with(common, data_dir, env, &load_settings(data_dir))
+}
+
+/// [`engine_config`] with settings.json already read (the desktop reads it once per start).
+pub fn engine_config_with(
+    common: &CommonArgs,
+    data_dir: &std::path::Path,
+    env: &HashMap<String, String>,
+    settings: &Settings,
+) -> Result<EngineConfig, String> {
+    let lang = language(common, settings).unwrap_or_else(|_| fallback_language(settings));
+    let effective = Effective::resolve(common, env, settings);
     let registry = load_registry(data_dir, env, &effective, lang)?;
     let network =
-        crate::settings::network_config(common, env, &settings).map_err(|e| e.text(lang))?;
+        crate::settings::network_config(common, env, settings).map_err(|e| e.text(lang))?;
     Ok(EngineConfig {
         host: common.host.clone(),
         port: effective.port.value,

@@ -133,13 +133,7 @@ impl ProviderRegistry {
 mod tests {
     use super::*;
 
-    fn sources(pairs: &[(&str, &str)]) -> ProviderSources {
-        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        ProviderSources {
-            env: env.collect(),
-            ..ProviderSources::default()
-        }
-    }
+    use crate::test_support::env_sources as sources;
 
     fn ids(r: &ProviderRegistry) -> Vec<&str> {
         r.providers().iter().map(|p| p.id.as_str()).collect()

@@ -271,13 +271,7 @@ pub fn describe_fallback(decision: &RouteDecision, client_model: &str) -> Option
 mod tests {
     use super::*;
 
-    fn sources(pairs: &[(&str, &str)]) -> ProviderSources {
-        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        ProviderSources {
-            env: env.collect(),
-            ..ProviderSources::default()
-        }
-    }
+    use crate::test_support::env_sources as sources;
 
     fn load(pairs: &[(&str, &str)]) -> ProviderRegistry {
         ProviderRegistry::load(&sources(pairs)).expect("loads")

@@ -335,7 +335,7 @@ fn fallback_context(
     match common {
         Some(c) => {
             ctx.host = c.host.clone();
-            ctx.port = mimo2codex::cli::effective_port(c, data_dir).value;
+            ctx.port = mimo2codex::cli::effective_port_with(c, &settings).value;
         }
         None => ctx.port = settings.port.unwrap_or(mimo2codex::engine::DEFAULT_PORT),
     }

@@ -3,10 +3,8 @@
 
 use tauri::AppHandle;
 
-use crate::app::refresh;
 use crate::ipc::{AppView, CommandError, ProviderTestView};
-use crate::services::{self, autostart_enabled, controller};
-use crate::view::app_view;
+use crate::services::{self, controller};
 
 #[tauri::command]
 pub async fn save_provider_key(
@@ -15,8 +13,7 @@ pub async fn save_provider_key(
     key: String,
 ) -> Result<AppView, CommandError> {
     services::save_provider_key(&controller(&app), &provider, &key).await?;
-    refresh(&app);
-    Ok(app_view(&controller(&app), autostart_enabled(&app)))
+    super::settings::done(&app)
 }
 
 #[tauri::command]

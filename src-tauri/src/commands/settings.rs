@@ -2,7 +2,7 @@
 
 use tauri::AppHandle;
 
-use crate::app::refresh;
+use crate::app::refresh_and_view;
 use crate::ipc::{AppView, CatalogView, CommandError};
 use crate::services::{self, autostart_enabled, controller};
 use crate::view::app_view;
@@ -10,9 +10,8 @@ use crate::view::app_view;
 type Answer = Result<AppView, CommandError>;
 
 /// The state after a change: the tray and the window are refreshed, and the view returned.
-fn done(app: &AppHandle) -> Answer {
-    refresh(app);
-    Ok(app_view(&controller(app), autostart_enabled(app)))
+pub(super) fn done(app: &AppHandle) -> Answer {
+    Ok(refresh_and_view(app))
 }
 
 #[tauri::command]

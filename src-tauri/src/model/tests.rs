@@ -100,7 +100,7 @@ fn proxy_submenu_lists_the_choices_with_exactly_one_checked() {
         ]
     );
     assert_eq!(checked(proxy), [ids::PROXY_CLASH]);
-    for (id, _, route) in proxy_choices(Lang::En) {
+    for (id, route) in proxy_routes() {
         let state = TrayState { route, ..running() };
         let model = menu_model(&state);
         assert_eq!(checked(submenu(&model, ids::PROXY_MENU)), [id]);
@@ -222,7 +222,7 @@ fn engine_settings_are_disabled_unless_running() {
 
 #[test]
 fn every_clickable_id_maps_to_its_action() {
-    for (id, _, route) in proxy_choices(Lang::En) {
+    for (id, route) in proxy_routes() {
         assert_eq!(action_for(id), Some(Action::SetRoute(route)));
     }
     assert_eq!(
